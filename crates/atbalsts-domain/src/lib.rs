@@ -1,1 +1,15 @@
+//! Domain rules of Atbalsts, the support desk for public services (PU2-16).
+//!
+//! Plain types and functions, no I/O: support levels, ticket lifecycle,
+//! who may do what in which institution, and input validation. Storage and
+//! HTTP depend on this crate, never the other way round.
 
+pub mod access;
+pub mod error;
+pub mod lifecycle;
+pub mod ticket;
+pub mod validate;
+
+pub use access::{Action, Actor, Role, Scope, StaffActor};
+pub use error::{DomainError, FieldError};
+pub use ticket::{Channel, Kind, Level, Priority, Status, TicketNumber};
