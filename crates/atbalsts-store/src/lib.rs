@@ -1,1 +1,23 @@
+//! Storage of Atbalsts on embedded SQLite or on PostgreSQL.
+//!
+//! One [`Store`] value hides the backend. Every query is written once and
+//! instantiated for both pools by the macros in [`db`]; only the schema
+//! migrations are per dialect (`migrations/sqlite`, `migrations/postgres`).
+//! Writes that belong together (a change, its message, its event) commit in
+//! one transaction.
 
+#[macro_use]
+mod db;
+pub mod error;
+pub mod model;
+pub mod registers;
+pub mod tickets;
+pub mod users;
+
+pub use db::{Backend, Store};
+pub use error::StoreError;
+
+/// Microseconds since the Unix epoch: the portable timestamp of the schema.
+pub fn now_micros() -> i64 {
+    jiff::Timestamp::now().as_microsecond()
+}

@@ -1,0 +1,31 @@
+use atbalsts_domain::{DomainError, FieldError};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A domain rule refused the operation.
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("{0} was not found")]
+    NotFound(String),
+    #[error("the database is unavailable or failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl StoreError {
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        StoreError::Domain(DomainError::Invalid(errors))
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        StoreError::Domain(DomainError::Conflict(message.into()))
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

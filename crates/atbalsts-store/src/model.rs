@@ -1,0 +1,221 @@
+//! Read models: what the store returns, shaped for the API.
+
+use crate::error::{Result, StoreError};
+use atbalsts_domain::change::TicketState;
+use atbalsts_domain::{Channel, Kind, Level, Priority, Status};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// RFC 3339 in UTC from the schema's microsecond timestamps.
+pub fn rfc3339(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+fn opt_rfc3339(micros: Option<i64>) -> Option<String> {
+    micros.map(rfc3339)
+}
+
+/// A person, as shown on a ticket.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PersonRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Requester {
+    pub id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A support request.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ticket {
+    pub id: i64,
+    /// The number people quote, e.g. `2026-000123`.
+    pub number: String,
+    /// The institution that handles it now.
+    pub institution: String,
+    /// The institution where it was first registered.
+    pub origin_institution: String,
+    pub service: Option<String>,
+    pub resource: Option<String>,
+    pub life_situation: Option<String>,
+    pub channel: Channel,
+    pub location: Option<String>,
+    pub kind: Kind,
+    /// 0 self-service, 1 support specialist, 2 expert.
+    #[schema(value_type = u8, minimum = 0, maximum = 2)]
+    pub level: Level,
+    pub priority: Priority,
+    pub status: Status,
+    pub assignee: Option<PersonRef>,
+    pub group: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub requester: Requester,
+    pub resolution: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+}
+
+/// The columns selected by [`TICKET_COLUMNS`].
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct TicketRow {
+    pub id: i64,
+    pub number: String,
+    pub institution: String,
+    pub origin_institution: String,
+    pub service: Option<String>,
+    pub resource: Option<String>,
+    pub life_situation: Option<String>,
+    pub channel: String,
+    pub location: Option<String>,
+    pub kind: String,
+    pub level: i64,
+    pub priority: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub group_code: Option<String>,
+    pub subject: String,
+    pub description: String,
+    pub tags: String,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub requester_email: Option<String>,
+    pub requester_phone: Option<String>,
+    pub resolution: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+pub(crate) const TICKET_COLUMNS: &str = "t.id, t.number, t.institution, t.origin_institution, t.service, \
+    t.resource, t.life_situation, t.channel, t.location, t.kind, t.level, t.priority, t.status, \
+    t.assignee_id, u.name AS assignee_name, t.group_code, t.subject, t.description, t.tags, \
+    t.requester_id, c.name AS requester_name, c.email AS requester_email, c.phone AS requester_phone, \
+    t.resolution, t.created_at, t.updated_at, t.resolved_at, t.closed_at \
+    FROM tickets t JOIN contacts c ON c.id = t.requester_id LEFT JOIN users u ON u.id = t.assignee_id";
+
+fn parse<T>(what: &str, value: &str, f: fn(&str) -> Option<T>) -> Result<T> {
+    f(value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))
+}
+
+impl TicketRow {
+    pub fn state(&self) -> Result<TicketState> {
+        Ok(TicketState {
+            id: self.id,
+            institution: self.institution.clone(),
+            service: self.service.clone(),
+            level: Level::from_number(self.level)
+                .ok_or_else(|| StoreError::Corrupt(format!("level {}", self.level)))?,
+            status: parse("status", &self.status, Status::parse)?,
+            assignee: self.assignee_id,
+            group: self.group_code.clone(),
+        })
+    }
+
+    pub fn into_ticket(self) -> Result<Ticket> {
+        let state = self.state()?;
+        Ok(Ticket {
+            channel: parse("channel", &self.channel, Channel::parse)?,
+            kind: parse("kind", &self.kind, Kind::parse)?,
+            priority: parse("priority", &self.priority, Priority::parse)?,
+            level: state.level,
+            status: state.status,
+            assignee: match (self.assignee_id, self.assignee_name) {
+                (Some(id), Some(name)) => Some(PersonRef { id, name }),
+                _ => None,
+            },
+            tags: serde_json::from_str(&self.tags).map_err(|e| StoreError::Corrupt(format!("tags: {e}")))?,
+            requester: Requester {
+                id: self.requester_id,
+                name: self.requester_name,
+                email: self.requester_email,
+                phone: self.requester_phone,
+            },
+            id: self.id,
+            number: self.number,
+            institution: self.institution,
+            origin_institution: self.origin_institution,
+            service: self.service,
+            resource: self.resource,
+            life_situation: self.life_situation,
+            location: self.location,
+            group: self.group_code,
+            subject: self.subject,
+            description: self.description,
+            resolution: self.resolution,
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+            resolved_at: opt_rfc3339(self.resolved_at),
+            closed_at: opt_rfc3339(self.closed_at),
+        })
+    }
+}
+
+/// A public reply or an internal note.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct Message {
+    pub id: i64,
+    /// `staff` or `requester`.
+    pub author_kind: String,
+    pub author_name: String,
+    pub internal: bool,
+    pub channel: String,
+    pub body: String,
+    #[serde(skip)]
+    #[sqlx(rename = "created_at")]
+    pub created_micros: i64,
+    #[sqlx(skip)]
+    pub created_at: String,
+}
+
+/// One entry of a ticket's audit trail.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub at: String,
+    /// `staff`, `requester` or `system`.
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    /// e.g. `created`, `replied`, `escalated`, `transferred`, `resolved`.
+    pub kind: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+}
+
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct EventRow {
+    pub id: i64,
+    pub at: i64,
+    pub actor_kind: String,
+    pub actor_id: Option<i64>,
+    pub actor_name: String,
+    pub kind: String,
+    pub data: String,
+}
+
+impl EventRow {
+    pub fn into_event(self) -> Result<Event> {
+        Ok(Event {
+            id: self.id,
+            at: rfc3339(self.at),
+            data: serde_json::from_str(&self.data).map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?,
+            actor_kind: self.actor_kind,
+            actor_id: self.actor_id,
+            actor_name: self.actor_name,
+            kind: self.kind,
+        })
+    }
+}

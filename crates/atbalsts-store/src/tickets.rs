@@ -1,0 +1,621 @@
+//! Tickets: create, read, list, and every change, each in one transaction
+//! together with its message and its audit event.
+
+use crate::db::Store;
+use crate::error::{Result, StoreError};
+use crate::model::{Event, EventRow, Message, TICKET_COLUMNS, Ticket, TicketRow, rfc3339};
+use crate::now_micros;
+use atbalsts_domain::access::{Action, authorize, authorize_create};
+use atbalsts_domain::change::{self, Assignee, Change, Group};
+use atbalsts_domain::validate::fold;
+use atbalsts_domain::{Actor, Channel, DomainError, FieldError, Kind, Level, Priority, Status, TicketNumber};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+/// A validated request to create a ticket.
+#[derive(Debug, Clone)]
+pub struct NewTicket {
+    pub institution: String,
+    pub service: Option<String>,
+    pub resource: Option<String>,
+    pub life_situation: Option<String>,
+    pub channel: Channel,
+    pub location: Option<String>,
+    pub kind: Kind,
+    pub priority: Priority,
+    pub level: Level,
+    pub subject: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub requester: NewRequester,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewRequester {
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub personal_code: Option<String>,
+}
+
+/// An `Idempotency-Key` with the identity of who sent it and a digest of the body.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey {
+    pub actor: String,
+    pub key: String,
+    pub request_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub ticket: Ticket,
+    /// The requester's secret, returned once (and again on an idempotent replay).
+    pub access_token: Option<String>,
+    /// True when this answers a repeated request with the same idempotency key.
+    pub replayed: bool,
+}
+
+/// A change as the API asks for it, before the store has loaded what it refers to.
+#[derive(Debug, Clone)]
+pub enum ChangeRequest {
+    Reply { body: String, await_requester: bool },
+    Note { body: String },
+    Assign { assignee: Option<i64>, group: Option<String> },
+    ChangeLevel { to: Level, reason: String, group: Option<String> },
+    Transfer { institution: String, reason: String },
+    Resolve { resolution: String },
+    Reopen { reason: Option<String> },
+    Close,
+}
+
+#[derive(Debug, Clone, Default)]
+pub enum AssigneeFilter {
+    #[default]
+    Any,
+    Unassigned,
+    User(i64),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub institution: Option<String>,
+    pub group: Option<String>,
+    pub level: Option<Level>,
+    pub status: Option<Status>,
+    pub assignee: AssigneeFilter,
+    pub service: Option<String>,
+    pub channel: Option<Channel>,
+    pub text: Option<String>,
+    /// Continue after this ticket id (keyset pagination, newest first).
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub items: Vec<Ticket>,
+    /// The id to continue after, when there are more.
+    pub next_after: Option<i64>,
+}
+
+/// SHA-256 of a high-entropy secret. (Passwords would need a slow hash; a
+/// 256-bit random token does not, and a fast hash keeps lookups indexed.)
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A fresh 256-bit secret, URL-safe.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Bind the collected arguments in order (instantiated per backend by the callers' macros).
+macro_rules! bind_all {
+    ($q:expr, $args:expr) => {{
+        let mut q = $q;
+        for a in $args {
+            q = match a {
+                Arg::Text(s) => q.bind(s),
+                Arg::Int(i) => q.bind(i),
+            };
+        }
+        q
+    }};
+}
+
+macro_rules! fetch_ticket_row {
+    ($ex:expr, $id:expr) => {
+        sqlx::query_as::<_, TicketRow>(&format!("SELECT {TICKET_COLUMNS} WHERE t.id = $1"))
+            .bind($id)
+            .fetch_optional($ex)
+            .await?
+    };
+}
+
+macro_rules! exists {
+    ($ex:expr, $table:literal, $key:literal, $value:expr) => {
+        sqlx::query_scalar::<_, i64>(concat!("SELECT COUNT(*) FROM ", $table, " WHERE ", $key, " = $1"))
+            .bind($value)
+            .fetch_one($ex)
+            .await?
+            > 0
+    };
+}
+
+/// Load a support group by code, or fail with a field error.
+macro_rules! load_group {
+    ($ex:expr, $code:expr) => {{
+        let institution: Option<String> = sqlx::query_scalar("SELECT institution FROM support_groups WHERE code = $1")
+            .bind(&$code)
+            .fetch_optional($ex)
+            .await?;
+        match institution {
+            Some(institution) => Group { code: $code, institution },
+            None => {
+                return Err(StoreError::invalid(vec![FieldError::new("group", format!("no support group {}", $code))]));
+            }
+        }
+    }};
+}
+
+/// (kind, id, name) of whoever acts, for messages and events.
+fn actor_ref(actor: &Actor, requester_name: &str) -> (&'static str, Option<i64>, String) {
+    match actor {
+        Actor::Staff(s) => ("staff", Some(s.user_id), s.name.clone()),
+        Actor::Requester { .. } => ("requester", None, requester_name.to_string()),
+        Actor::Anonymous => ("requester", None, requester_name.to_string()),
+    }
+}
+
+impl Store {
+    /// Register a new ticket, by a requester (`Actor::Anonymous`) or by staff on their behalf.
+    pub async fn create_ticket(&self, actor: &Actor, new: NewTicket, idem: Option<IdempotencyKey>) -> Result<Created> {
+        if let Actor::Staff(staff) = actor {
+            authorize_create(staff, &new.institution, new.service.as_deref())?;
+        }
+        let now = now_micros();
+        let by_requester = !matches!(actor, Actor::Staff(_));
+        let year = i64::from(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year());
+        let access_token = by_requester.then(new_secret);
+        let level = if by_requester { Level::Specialist } else { new.level };
+
+        let id: i64 = in_tx!(self, |tx| {
+            if let Some(k) = &idem {
+                let prior: Option<(String, i64, String)> = sqlx::query_as(
+                    "SELECT request_hash, ticket_id, response FROM idempotency_keys WHERE actor = $1 AND key = $2",
+                )
+                .bind(&k.actor)
+                .bind(&k.key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some((hash, ticket_id, response)) = prior {
+                    if hash != k.request_hash {
+                        return Err(StoreError::conflict(
+                            "this Idempotency-Key was already used for a different request; use a new key",
+                        ));
+                    }
+                    let row = fetch_ticket_row!(&mut *tx, ticket_id)
+                        .ok_or_else(|| StoreError::Corrupt("idempotency key without its ticket".into()))?;
+                    let token = serde_json::from_str::<serde_json::Value>(&response)
+                        .ok()
+                        .and_then(|v| v["access_token"].as_str().map(str::to_string));
+                    return Ok(Created { ticket: row.into_ticket()?, access_token: token, replayed: true });
+                }
+            }
+
+            let mut missing = Vec::new();
+            if !exists!(&mut *tx, "institutions", "code", &new.institution) {
+                missing.push(FieldError::new("institution", format!("no institution with code {}", new.institution)));
+            }
+            if let Some(s) = &new.service {
+                if !exists!(&mut *tx, "services", "code", s) {
+                    missing.push(FieldError::new("service", format!("no service with code {s}")));
+                }
+            }
+            if let Some(r) = &new.resource {
+                if !exists!(&mut *tx, "resources", "id", r) {
+                    missing.push(FieldError::new("resource", format!("no resource with id {r}")));
+                }
+            }
+            if let Some(l) = &new.life_situation {
+                if !exists!(&mut *tx, "life_situations", "id", l) {
+                    missing.push(FieldError::new("life_situation", format!("no life situation with id {l}")));
+                }
+            }
+            if let Some(l) = &new.location {
+                if !exists!(&mut *tx, "locations", "id", l) {
+                    missing.push(FieldError::new("location", format!("no location with id {l}")));
+                }
+            }
+            if !missing.is_empty() {
+                return Err(StoreError::invalid(missing));
+            }
+
+            let r = &new.requester;
+            let known: Option<i64> = match &r.email {
+                Some(email) => {
+                    sqlx::query_scalar("SELECT id FROM contacts WHERE email = $1 ORDER BY id LIMIT 1")
+                        .bind(email)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                None => None,
+            };
+            let requester_id: i64 = match known {
+                Some(id) => id,
+                None => {
+                    sqlx::query_scalar(
+                        "INSERT INTO contacts (name, email, phone, personal_code, created_at) \
+                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                    )
+                    .bind(&r.name)
+                    .bind(&r.email)
+                    .bind(&r.phone)
+                    .bind(&r.personal_code)
+                    .bind(now)
+                    .fetch_one(&mut *tx)
+                    .await?
+                }
+            };
+
+            let seq: i64 = sqlx::query_scalar(
+                "INSERT INTO ticket_counters (year, last) VALUES ($1, 1) \
+                 ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
+            )
+            .bind(year)
+            .fetch_one(&mut *tx)
+            .await?;
+            let number = TicketNumber { year: year as i16, seq }.to_string();
+            let search_text = fold(&format!("{} {} {}", new.subject, new.description, r.name));
+            let created_by = match actor {
+                Actor::Staff(s) => Some(s.user_id),
+                _ => None,
+            };
+            let tags = serde_json::to_string(&new.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO tickets (number, requester_id, institution, origin_institution, service, resource, \
+                 life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
+                 search_text, access_token_hash, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14, $15, $16, $17, $18, $18) \
+                 RETURNING id",
+            )
+            .bind(&number)
+            .bind(requester_id)
+            .bind(&new.institution)
+            .bind(&new.service)
+            .bind(&new.resource)
+            .bind(&new.life_situation)
+            .bind(new.channel.as_str())
+            .bind(&new.location)
+            .bind(new.kind.as_str())
+            .bind(i64::from(level.number()))
+            .bind(new.priority.as_str())
+            .bind(&new.subject)
+            .bind(&new.description)
+            .bind(&tags)
+            .bind(&search_text)
+            .bind(access_token.as_deref().map(token_hash))
+            .bind(created_by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+
+            let (kind, actor_id, actor_name) = actor_ref(actor, &r.name);
+            let data = json!({
+                "number": number, "institution": new.institution, "service": new.service,
+                "channel": new.channel, "kind": new.kind, "level": level, "priority": new.priority,
+            });
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
+                 VALUES ($1, $2, $3, $4, $5, 'created', $6)",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(kind)
+            .bind(actor_id)
+            .bind(&actor_name)
+            .bind(data.to_string())
+            .execute(&mut *tx)
+            .await?;
+
+            if let Some(k) = &idem {
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (actor, key, request_hash, ticket_id, response, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&k.actor)
+                .bind(&k.key)
+                .bind(&k.request_hash)
+                .bind(id)
+                .bind(json!({ "access_token": access_token }).to_string())
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            id
+        });
+        let ticket = self.ticket_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
+        Ok(Created { ticket, access_token, replayed: false })
+    }
+
+    async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>> {
+        let row = on_pool!(self, |pool| fetch_ticket_row!(pool, id));
+        row.map(TicketRow::into_ticket).transpose()
+    }
+
+    /// The ticket, if `actor` may see it. Out of scope answers like a missing
+    /// ticket, so that ticket ids of other institutions reveal nothing.
+    pub async fn ticket(&self, actor: &Actor, id: i64) -> Result<Ticket> {
+        let ticket = self.ticket_by_id(id).await?.ok_or_else(|| not_found(id))?;
+        let facts = atbalsts_domain::access::TicketFacts {
+            id,
+            institution: &ticket.institution,
+            service: ticket.service.as_deref(),
+        };
+        authorize(actor, Action::View, facts).map_err(|_| not_found(id))?;
+        Ok(ticket)
+    }
+
+    /// The ticket whose access token this is, if any.
+    pub async fn ticket_id_by_access_token(&self, token: &str) -> Result<Option<i64>> {
+        let hash = token_hash(token);
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar::<_, i64>("SELECT id FROM tickets WHERE access_token_hash = $1")
+                .bind(&hash)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// A queue: tickets matching `filter` that `actor` may see, newest first.
+    pub async fn list_tickets(&self, actor: &Actor, filter: &TicketFilter) -> Result<Page> {
+        let Actor::Staff(staff) = actor else {
+            return Err(DomainError::Forbidden("only support staff can list tickets".into()).into());
+        };
+        let mut sql = format!("SELECT {TICKET_COLUMNS} WHERE 1=1");
+        let mut args: Vec<Arg> = Vec::new();
+        let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+            args.push(arg);
+            sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+        };
+        if let Some(scopes) = staff.visible_scopes() {
+            if scopes.is_empty() {
+                return Ok(Page { items: Vec::new(), next_after: None });
+            }
+            sql.push_str(" AND (");
+            for (i, scope) in scopes.iter().enumerate() {
+                if i > 0 {
+                    sql.push_str(" OR ");
+                }
+                push(&mut sql, "(t.institution = $?", Arg::Text(scope.institution.clone()));
+                if let Some(service) = &scope.service {
+                    push(&mut sql, " AND t.service = $?", Arg::Text(service.clone()));
+                }
+                sql.push(')');
+            }
+            sql.push(')');
+        }
+        if let Some(v) = &filter.institution {
+            push(&mut sql, " AND t.institution = $?", Arg::Text(v.clone()));
+        }
+        if let Some(v) = &filter.group {
+            push(&mut sql, " AND t.group_code = $?", Arg::Text(v.clone()));
+        }
+        if let Some(v) = filter.level {
+            push(&mut sql, " AND t.level = $?", Arg::Int(i64::from(v.number())));
+        }
+        if let Some(v) = filter.status {
+            push(&mut sql, " AND t.status = $?", Arg::Text(v.as_str().into()));
+        }
+        match filter.assignee {
+            AssigneeFilter::Any => {}
+            AssigneeFilter::Unassigned => sql.push_str(" AND t.assignee_id IS NULL"),
+            AssigneeFilter::User(id) => push(&mut sql, " AND t.assignee_id = $?", Arg::Int(id)),
+        }
+        if let Some(v) = &filter.service {
+            push(&mut sql, " AND t.service = $?", Arg::Text(v.clone()));
+        }
+        if let Some(v) = filter.channel {
+            push(&mut sql, " AND t.channel = $?", Arg::Text(v.as_str().into()));
+        }
+        if let Some(v) = &filter.text {
+            let pattern = format!("%{}%", escape_like(&fold(v)));
+            push(&mut sql, " AND t.search_text LIKE $? ESCAPE '\\'", Arg::Text(pattern));
+        }
+        if let Some(after) = filter.after {
+            push(&mut sql, " AND t.id < $?", Arg::Int(after));
+        }
+        let limit = filter.limit.clamp(1, 200);
+        push(&mut sql, " ORDER BY t.id DESC LIMIT $?", Arg::Int(i64::from(limit) + 1));
+
+        let rows: Vec<TicketRow> = on_pool!(self, |pool| {
+            bind_all!(sqlx::query_as::<_, TicketRow>(&sql), args).fetch_all(pool).await?
+        });
+        let more = rows.len() > limit as usize;
+        let items = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(TicketRow::into_ticket)
+            .collect::<Result<Vec<_>>>()?;
+        let next_after = if more { items.last().map(|t| t.id) } else { None };
+        Ok(Page { items, next_after })
+    }
+
+    /// Apply one change to a ticket: authorise, decide, write, record.
+    pub async fn change_ticket(&self, actor: &Actor, id: i64, request: ChangeRequest) -> Result<Ticket> {
+        let now = now_micros();
+        in_tx!(self, |tx| {
+            let row = fetch_ticket_row!(&mut *tx, id).ok_or_else(|| not_found(id))?;
+            let state = row.state()?;
+            authorize(actor, Action::View, state.facts()).map_err(|_| not_found(id))?;
+
+            let change = match request {
+                ChangeRequest::Reply { body, await_requester } => Change::Reply { body, await_requester },
+                ChangeRequest::Note { body } => Change::Note { body },
+                ChangeRequest::Assign { assignee, group } => {
+                    let assignee = match assignee {
+                        None => None,
+                        Some(user_id) => {
+                            let user: Option<(String, String)> =
+                                sqlx::query_as("SELECT name, role FROM users WHERE id = $1 AND active = TRUE")
+                                    .bind(user_id)
+                                    .fetch_optional(&mut *tx)
+                                    .await?;
+                            let Some((name, role)) = user else {
+                                return Err(StoreError::invalid(vec![FieldError::new(
+                                    "assignee",
+                                    format!("no active staff member with id {user_id}"),
+                                )]));
+                            };
+                            let scopes: Vec<(String, String)> =
+                                sqlx::query_as("SELECT institution, service FROM user_scopes WHERE user_id = $1")
+                                    .bind(user_id)
+                                    .fetch_all(&mut *tx)
+                                    .await?;
+                            let staff = crate::users::staff_actor(user_id, name.clone(), &role, scopes)?;
+                            Some(Assignee { user_id, name, covers_ticket: staff.covers(&state.institution, state.service.as_deref()) })
+                        }
+                    };
+                    let group = match group {
+                        None => None,
+                        Some(code) => Some(load_group!(&mut *tx, code)),
+                    };
+                    Change::Assign { assignee, group }
+                }
+                ChangeRequest::ChangeLevel { to, reason, group } => {
+                    let group = match group {
+                        None => None,
+                        Some(code) => Some(load_group!(&mut *tx, code)),
+                    };
+                    Change::ChangeLevel { to, reason, group }
+                }
+                ChangeRequest::Transfer { institution, reason } => {
+                    if !exists!(&mut *tx, "institutions", "code", &institution) {
+                        return Err(StoreError::invalid(vec![FieldError::new(
+                            "institution",
+                            format!("no institution with code {institution}"),
+                        )]));
+                    }
+                    Change::Transfer { institution, reason }
+                }
+                ChangeRequest::Resolve { resolution } => Change::Resolve { resolution },
+                ChangeRequest::Reopen { reason } => Change::Reopen { reason },
+                ChangeRequest::Close => Change::Close,
+            };
+
+            let outcome = change::plan(actor, &state, change)?;
+            let new = &outcome.state;
+            let resolved_at = (new.status == Status::Resolved && state.status != Status::Resolved).then_some(now);
+            let closed_at = (new.status == Status::Closed).then_some(now);
+            sqlx::query(
+                "UPDATE tickets SET institution = $1, level = $2, status = $3, assignee_id = $4, group_code = $5, \
+                 resolution = COALESCE($6, resolution), resolved_at = COALESCE($7, resolved_at), \
+                 closed_at = COALESCE($8, closed_at), updated_at = $9 WHERE id = $10",
+            )
+            .bind(&new.institution)
+            .bind(i64::from(new.level.number()))
+            .bind(new.status.as_str())
+            .bind(new.assignee)
+            .bind(&new.group)
+            .bind(&outcome.resolution)
+            .bind(resolved_at)
+            .bind(closed_at)
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+
+            let (actor_kind, actor_id, actor_name) = actor_ref(actor, &row.requester_name);
+            if let Some(m) = &outcome.message {
+                let channel = if actor_kind == "requester" { row.channel.as_str() } else { "portal" };
+                sqlx::query(
+                    "INSERT INTO ticket_messages (ticket_id, author_kind, author_user_id, author_name, internal, \
+                     channel, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(actor_kind)
+                .bind(actor_id)
+                .bind(&actor_name)
+                .bind(m.internal)
+                .bind(channel)
+                .bind(&m.body)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let (event_kind, data) = &outcome.event;
+            sqlx::query(
+                "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(actor_kind)
+            .bind(actor_id)
+            .bind(&actor_name)
+            .bind(*event_kind)
+            .bind(data.to_string())
+            .execute(&mut *tx)
+            .await?;
+        });
+        // Read back outside the write lock: a transferred ticket may now be out of the actor's sight.
+        self.ticket_by_id(id).await?.ok_or_else(|| not_found(id))
+    }
+
+    /// The thread: staff see notes too, requesters only public messages.
+    pub async fn messages(&self, actor: &Actor, id: i64) -> Result<Vec<Message>> {
+        self.ticket(actor, id).await?;
+        let staff = matches!(actor, Actor::Staff(_));
+        let mut rows: Vec<Message> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Message>(
+                "SELECT id, author_kind, author_name, internal, channel, body, created_at FROM ticket_messages \
+                 WHERE ticket_id = $1 AND (internal = FALSE OR $2) ORDER BY id",
+            )
+            .bind(id)
+            .bind(staff)
+            .fetch_all(pool)
+            .await?
+        });
+        for m in &mut rows {
+            m.created_at = rfc3339(m.created_micros);
+        }
+        Ok(rows)
+    }
+
+    /// The audit trail of a ticket, oldest first (staff only: it includes internal detail).
+    pub async fn events(&self, actor: &Actor, id: i64) -> Result<Vec<Event>> {
+        if !matches!(actor, Actor::Staff(_)) {
+            return Err(DomainError::Forbidden("only support staff can read the audit trail".into()).into());
+        }
+        self.ticket(actor, id).await?;
+        let rows: Vec<EventRow> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, EventRow>(
+                "SELECT id, at, actor_kind, actor_id, actor_name, kind, data FROM ticket_events \
+                 WHERE ticket_id = $1 ORDER BY id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter().map(EventRow::into_event).collect()
+    }
+}
+
+fn not_found(id: i64) -> StoreError {
+    StoreError::NotFound(format!("ticket {id}"))
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
