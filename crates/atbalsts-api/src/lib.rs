@@ -1,1 +1,55 @@
+//! The HTTP edge of Atbalsts: JSON under `/api/v1`, the OpenAPI document,
+//! health, readiness and Prometheus metrics. Handlers parse and check the
+//! request, call the store (which applies the domain rules), and map errors
+//! to `application/problem+json`.
 
+mod auth;
+mod error;
+mod extract;
+mod metrics;
+mod openapi;
+mod routes;
+
+use atbalsts_store::Store;
+use axum::Router;
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+pub use error::ApiError;
+
+/// Requests larger than this are refused with 413 before they are read.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+}
+
+/// The whole HTTP application.
+pub fn app(store: Store) -> Router {
+    let state = AppState { store };
+    Router::new()
+        .nest("/api/v1", routes::api())
+        .merge(routes::health::router())
+        .route("/api/openapi.json", axum::routing::get(openapi::document))
+        .route_layer(axum::middleware::from_fn(metrics::track))
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http())
+        .layer(CatchPanicLayer::custom(error::panic_response))
+}
+
+/// Serve until `shutdown` completes, then finish the requests in flight.
+pub async fn serve(listener: TcpListener, store: Store, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+    metrics::install();
+    axum::serve(listener, app(store).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+pub use openapi::spec as openapi_spec;

@@ -23,6 +23,14 @@ impl StoreError {
         StoreError::Domain(DomainError::Invalid(errors))
     }
 
+    /// The database did not answer in time or at all: worth a retry, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Database(sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+        )
+    }
+
     pub fn conflict(message: impl Into<String>) -> Self {
         StoreError::Domain(DomainError::Conflict(message.into()))
     }

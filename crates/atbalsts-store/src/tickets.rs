@@ -430,8 +430,11 @@ impl Store {
             push(&mut sql, " AND t.channel = $?", Arg::Text(v.as_str().into()));
         }
         if let Some(v) = &filter.text {
-            let pattern = format!("%{}%", escape_like(&fold(v)));
-            push(&mut sql, " AND t.search_text LIKE $? ESCAPE '\\'", Arg::Text(pattern));
+            // Every word must appear, in any order.
+            for word in fold(v).split_whitespace().take(8) {
+                let pattern = format!("%{}%", escape_like(word));
+                push(&mut sql, " AND t.search_text LIKE $? ESCAPE '\\'", Arg::Text(pattern));
+            }
         }
         if let Some(after) = filter.after {
             push(&mut sql, " AND t.id < $?", Arg::Int(after));

@@ -110,14 +110,34 @@ impl Store {
             .fetch_optional(pool)
             .await?
         });
-        let Some((id, name, role)) = user else { return Ok(None) };
+        match user {
+            Some((id, name, role)) => self.staff_with_scopes(id, name, &role).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The active staff member with this e-mail.
+    pub async fn staff_by_email(&self, email: &str) -> Result<Option<StaffActor>> {
+        let user: Option<(i64, String, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, name, role FROM users WHERE email = $1 AND active = TRUE")
+                .bind(email)
+                .fetch_optional(pool)
+                .await?
+        });
+        match user {
+            Some((id, name, role)) => self.staff_with_scopes(id, name, &role).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn staff_with_scopes(&self, id: i64, name: String, role: &str) -> Result<StaffActor> {
         let scopes: Vec<(String, String)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT institution, service FROM user_scopes WHERE user_id = $1 ORDER BY institution, service")
                 .bind(id)
                 .fetch_all(pool)
                 .await?
         });
-        staff_actor(id, name, &role, scopes).map(Some)
+        staff_actor(id, name, role, scopes)
     }
 
     pub async fn user_id_by_email(&self, email: &str) -> Result<Option<i64>> {

@@ -1,1 +1,240 @@
-fn main() {}
+//! `atbalsts`: the support desk's one binary.
+
+mod demo;
+mod settings;
+
+use anyhow::{Context, bail};
+use atbalsts_domain::{Role, Scope};
+use atbalsts_store::Store;
+use atbalsts_store::registers::RegisterBatch;
+use atbalsts_store::users::NewUser;
+use clap::{Args, Parser, Subcommand};
+use settings::Settings;
+use std::path::PathBuf;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "atbalsts", version, about = "Atbalsts — support desk for public services")]
+struct Cli {
+    /// Settings file (TOML); default: ./atbalsts.toml when it exists.
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone, Default)]
+struct StorageArgs {
+    /// Directory of the embedded SQLite database [default: ./atbalsts-data].
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Run on PostgreSQL instead (postgres://user@host/db); also ATBALSTS_DATABASE_URL.
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web API.
+    Serve {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Address to listen on [default: 127.0.0.1:8080]; port 0 picks a free port.
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Start a fresh demo instance with bundled sample data.
+    Demo {
+        /// Directory of the demo database, emptied first [default: ./atbalsts-demo].
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Load the demo into this (empty) PostgreSQL database instead.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Create or upgrade the database schema.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Import data.
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        what: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import register JSON files (institutions, services, …) from DIR; see docs/registers.md.
+    Registers {
+        dir: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff member and print a new API token (once, on the last line).
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// specialist, expert, service_manager, resource_manager, portfolio_manager, partner_agent, central_agent or administrator.
+        #[arg(long)]
+        role: String,
+        /// Institution the person works for (repeatable). Without any, only administrators and central agents make sense.
+        #[arg(long = "institution", value_name = "CODE")]
+        institutions: Vec<String>,
+        /// Narrow the scope to these services (repeatable), e.g. for service managers and partners.
+        #[arg(long = "service", value_name = "CODE")]
+        services: Vec<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+/// Service scopes pair each service with its owner; an institution that owns
+/// none of the given services is a whole-institution scope.
+pub async fn scopes_for(store: &Store, institutions: &[String], services: &[String]) -> anyhow::Result<Vec<Scope>> {
+    let mut scopes = Vec::new();
+    for code in services {
+        let service = store.service(code).await.with_context(|| format!("service {code}"))?;
+        scopes.push(Scope { institution: service.institution, service: Some(code.clone()) });
+    }
+    for institution in institutions {
+        if !scopes.iter().any(|s| &s.institution == institution) {
+            scopes.push(Scope { institution: institution.clone(), service: None });
+        }
+    }
+    Ok(scopes)
+}
+
+fn init_logging(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+async fn open(settings: &Settings, storage: &StorageArgs) -> anyhow::Result<Store> {
+    let url = storage.database_url.clone().or_else(|| settings.database_url.clone());
+    let dir = storage.data_dir.clone().unwrap_or_else(|| settings.data_dir.clone());
+    let store = Store::open(url.as_deref(), &dir).await.context("opening the database")?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// Serve until Ctrl-C or SIGTERM, printing the address actually bound.
+async fn serve(store: Store, listen: &str, banner: impl FnOnce(&str)) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+    let addr = listener.local_addr()?;
+    println!("Atbalsts listening on http://{addr}");
+    banner(&format!("http://{addr}"));
+    atbalsts_api::serve(listener, store.clone(), shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+fn print_field_errors(e: &atbalsts_store::StoreError) {
+    if let atbalsts_store::StoreError::Domain(atbalsts_domain::DomainError::Invalid(errors)) = e {
+        for err in errors {
+            eprintln!("  {}: {}", err.field, err.message);
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref())?;
+    init_logging(&settings.log);
+    match cli.command {
+        Command::Serve { storage, listen } => {
+            let store = open(&settings, &storage).await?;
+            serve(store, listen.as_deref().unwrap_or(&settings.listen), |_| {}).await
+        }
+        Command::Demo { data_dir, database_url, listen } => {
+            let store = demo::fresh_store(data_dir, database_url).await?;
+            let logins = demo::load(&store).await?;
+            serve(store, listen.as_deref().unwrap_or(&settings.listen), |url| demo::print_welcome(url, &logins)).await
+        }
+        Command::Migrate { storage } => {
+            open(&settings, &storage).await?;
+            println!("The database schema is up to date.");
+            Ok(())
+        }
+        Command::Import { what: ImportCommand::Registers { dir, storage } } => {
+            let store = open(&settings, &storage).await?;
+            let result = match RegisterBatch::read_dir(&dir) {
+                Ok(batch) => store.import_registers(&batch).await,
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(report) => {
+                    for (register, n) in &report.created {
+                        println!("{register}: {n} created");
+                    }
+                    for (register, n) in &report.updated {
+                        println!("{register}: {n} updated");
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("Nothing was imported: {e}");
+                    print_field_errors(&e);
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::User { what: UserCommand::Add { email, name, role, institutions, services, storage } } => {
+            let Some(role) = Role::parse(&role) else {
+                bail!("unknown role {role:?}; use one of: {}", Role::expected());
+            };
+            let mut errors = atbalsts_domain::validate::Errors::default();
+            let email = errors.email("email", &email);
+            let name = errors.text("name", &name, atbalsts_domain::validate::MAX_NAME);
+            if let Err(errs) = errors.finish(()) {
+                bail!("{}", errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "));
+            }
+            let store = open(&settings, &storage).await?;
+            let scopes = scopes_for(&store, &institutions, &services).await?;
+            let user = NewUser { email, name, role, scopes };
+            let id = match store.create_user(&user).await {
+                Ok(id) => id,
+                Err(e) => {
+                    eprintln!("The user was not created: {e}");
+                    print_field_errors(&e);
+                    std::process::exit(1);
+                }
+            };
+            let token = store.issue_token(id).await?;
+            println!("Created user {id} <{}> as {}.", user.email, user.role);
+            println!("API token (shown once, keep it secret):");
+            println!("{token}");
+            Ok(())
+        }
+    }
+}

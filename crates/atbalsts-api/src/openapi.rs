@@ -1,0 +1,43 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use crate::routes::{health, registers, tickets};
+use axum::Json;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Atbalsts API", description = "Support desk for public services (PU2-16): registers and support requests."),
+    paths(
+        registers::institutions, registers::services, registers::service, registers::life_situations,
+        registers::resources, registers::locations,
+        tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
+        tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close,
+        health::healthz, health::readyz, health::metrics,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "registers", description = "Public state registers: institutions, services, life situations, resources, locations"),
+        (name = "tickets", description = "Support requests"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        openapi.security = Some(vec![utoipa::openapi::security::SecurityRequirement::new("bearer", Vec::<String>::new())]);
+    }
+}
+
+pub fn spec() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(spec())
+}

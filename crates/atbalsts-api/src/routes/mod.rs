@@ -1,0 +1,28 @@
+pub mod health;
+pub mod registers;
+pub mod tickets;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn api() -> Router<AppState> {
+    Router::new()
+        .route("/institutions", get(registers::institutions))
+        .route("/services", get(registers::services))
+        .route("/services/{code}", get(registers::service))
+        .route("/life-situations", get(registers::life_situations))
+        .route("/resources", get(registers::resources))
+        .route("/locations", get(registers::locations))
+        .route("/tickets", get(tickets::list).post(tickets::create))
+        .route("/tickets/{id}", get(tickets::get))
+        .route("/tickets/{id}/messages", get(tickets::messages).post(tickets::add_message))
+        .route("/tickets/{id}/events", get(tickets::events))
+        .route("/tickets/{id}/escalate", post(tickets::escalate))
+        .route("/tickets/{id}/transfer", post(tickets::transfer))
+        .route("/tickets/{id}/assign", post(tickets::assign))
+        .route("/tickets/{id}/resolve", post(tickets::resolve))
+        .route("/tickets/{id}/reopen", post(tickets::reopen))
+        .route("/tickets/{id}/close", post(tickets::close))
+        .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
+}

@@ -1,0 +1,11 @@
+//! End-to-end tests over HTTP: one test binary, every scenario on every backend.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+
+mod access;
+mod create;
+mod lifecycle;
+mod operations;
+mod queues;
+mod registers;
