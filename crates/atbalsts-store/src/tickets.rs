@@ -189,6 +189,21 @@ impl Store {
         let access_token = by_requester.then(new_secret);
         let level = if by_requester { Level::Specialist } else { new.level };
 
+        // Reference checks and the contact lookup read committed data outside the
+        // write transaction, keeping the single SQLite writer's critical section short;
+        // foreign keys still guard against a register row vanishing in between.
+        self.check_references(&new).await?;
+        let r = &new.requester;
+        let known_contact: Option<i64> = match &r.email {
+            Some(email) => on_pool!(self, |pool| {
+                sqlx::query_scalar("SELECT id FROM contacts WHERE email = $1 ORDER BY id LIMIT 1")
+                    .bind(email)
+                    .fetch_optional(pool)
+                    .await?
+            }),
+            None => None,
+        };
+
         let id: i64 = in_tx!(self, |tx| {
             if let Some(k) = &idem {
                 let prior: Option<(String, i64, String)> = sqlx::query_as(
@@ -213,45 +228,7 @@ impl Store {
                 }
             }
 
-            let mut missing = Vec::new();
-            if !exists!(&mut *tx, "institutions", "code", &new.institution) {
-                missing.push(FieldError::new("institution", format!("no institution with code {}", new.institution)));
-            }
-            if let Some(s) = &new.service {
-                if !exists!(&mut *tx, "services", "code", s) {
-                    missing.push(FieldError::new("service", format!("no service with code {s}")));
-                }
-            }
-            if let Some(r) = &new.resource {
-                if !exists!(&mut *tx, "resources", "id", r) {
-                    missing.push(FieldError::new("resource", format!("no resource with id {r}")));
-                }
-            }
-            if let Some(l) = &new.life_situation {
-                if !exists!(&mut *tx, "life_situations", "id", l) {
-                    missing.push(FieldError::new("life_situation", format!("no life situation with id {l}")));
-                }
-            }
-            if let Some(l) = &new.location {
-                if !exists!(&mut *tx, "locations", "id", l) {
-                    missing.push(FieldError::new("location", format!("no location with id {l}")));
-                }
-            }
-            if !missing.is_empty() {
-                return Err(StoreError::invalid(missing));
-            }
-
-            let r = &new.requester;
-            let known: Option<i64> = match &r.email {
-                Some(email) => {
-                    sqlx::query_scalar("SELECT id FROM contacts WHERE email = $1 ORDER BY id LIMIT 1")
-                        .bind(email)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                }
-                None => None,
-            };
-            let requester_id: i64 = match known {
+            let requester_id: i64 = match known_contact {
                 Some(id) => id,
                 None => {
                     sqlx::query_scalar(
@@ -347,6 +324,38 @@ impl Store {
         });
         let ticket = self.ticket_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
         Ok(Created { ticket, access_token, replayed: false })
+    }
+
+    /// Every code the new ticket names must exist; all missing ones are reported together.
+    async fn check_references(&self, new: &NewTicket) -> Result<()> {
+        let found: (i64, i64, i64, i64, i64) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM institutions WHERE code = $1), \
+                 (SELECT COUNT(*) FROM services WHERE code = $2), (SELECT COUNT(*) FROM resources WHERE id = $3), \
+                 (SELECT COUNT(*) FROM life_situations WHERE id = $4), (SELECT COUNT(*) FROM locations WHERE id = $5)",
+            )
+            .bind(&new.institution)
+            .bind(&new.service)
+            .bind(&new.resource)
+            .bind(&new.life_situation)
+            .bind(&new.location)
+            .fetch_one(pool)
+            .await?
+        });
+        let mut missing = Vec::new();
+        let mut check = |field: &str, what: &str, value: Option<&String>, count: i64| {
+            if let Some(v) = value {
+                if count == 0 {
+                    missing.push(FieldError::new(field, format!("no {what} {v}")));
+                }
+            }
+        };
+        check("institution", "institution with code", Some(&new.institution), found.0);
+        check("service", "service with code", new.service.as_ref(), found.1);
+        check("resource", "resource with id", new.resource.as_ref(), found.2);
+        check("life_situation", "life situation with id", new.life_situation.as_ref(), found.3);
+        check("location", "location with id", new.location.as_ref(), found.4);
+        if missing.is_empty() { Ok(()) } else { Err(StoreError::invalid(missing)) }
     }
 
     async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>> {
