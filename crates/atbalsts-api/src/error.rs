@@ -24,6 +24,8 @@ pub enum ApiError {
     #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
+    TooManyRequests(String),
+    #[error("{0}")]
     Store(#[from] StoreError),
 }
 
@@ -52,6 +54,7 @@ impl ApiError {
             ApiError::Forbidden(m) => (S::FORBIDDEN, "forbidden", m, vec![]),
             ApiError::NotFound(what) => (S::NOT_FOUND, "not-found", format!("{what} was not found"), vec![]),
             ApiError::Conflict(m) => (S::CONFLICT, "conflict", m, vec![]),
+            ApiError::TooManyRequests(m) => (S::TOO_MANY_REQUESTS, "too-many-requests", m, vec![]),
             ApiError::Unavailable(m) => (S::SERVICE_UNAVAILABLE, "unavailable", m, vec![]),
             ApiError::Store(e) => match e {
                 StoreError::Domain(DomainError::Invalid(errors)) => {

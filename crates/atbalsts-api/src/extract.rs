@@ -67,3 +67,15 @@ impl<S: Send + Sync> FromRequestParts<S> for TicketId {
             .ok_or_else(|| ApiError::BadRequest(format!("{raw:?} is not a ticket id; ids are positive whole numbers")))
     }
 }
+
+/// The client's address as the socket saw it (a reverse proxy's own address when behind one).
+pub struct ClientIp(pub Option<std::net::IpAddr>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        Ok(ClientIp(info.map(|c| c.0.ip())))
+    }
+}

@@ -6,6 +6,7 @@
 mod auth;
 mod error;
 mod extract;
+mod limits;
 mod metrics;
 mod openapi;
 mod routes;
@@ -14,6 +15,7 @@ use atbalsts_store::Store;
 use axum::Router;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -24,14 +26,28 @@ pub use error::ApiError;
 /// Requests larger than this are refused with 413 before they are read.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// Tunable limits of the HTTP edge.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    /// Tickets a client address may create without signing in, per minute (burst of the same size).
+    pub public_creates_per_minute: u32,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self { public_creates_per_minute: 30 }
+    }
+}
+
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    limits: Arc<limits::Limits>,
 }
 
 /// The whole HTTP application.
-pub fn app(store: Store) -> Router {
-    let state = AppState { store };
+pub fn app(store: Store, config: &ApiConfig) -> Router {
+    let state = AppState { store, limits: Arc::new(limits::Limits::new(config)) };
     Router::new()
         .nest("/api/v1", routes::api())
         .merge(routes::health::router())
@@ -45,9 +61,14 @@ pub fn app(store: Store) -> Router {
 }
 
 /// Serve until `shutdown` completes, then finish the requests in flight.
-pub async fn serve(listener: TcpListener, store: Store, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    store: Store,
+    config: &ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     metrics::install();
-    axum::serve(listener, app(store).into_make_service_with_connect_info::<SocketAddr>())
+    axum::serve(listener, app(store, config).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await
 }

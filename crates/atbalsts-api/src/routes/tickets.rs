@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{Json, Query, TicketId};
+use crate::extract::{ClientIp, Json, Query, TicketId};
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, Channel, FieldError, Kind, Level, Priority, Status};
 use atbalsts_store::model::{Event, Message, Ticket};
@@ -136,10 +136,23 @@ const IDEMPOTENCY_HEADER: &str = "idempotency-key";
         (status = 201, body = CreatedTicket),
         (status = 200, description = "replay of an earlier request with the same Idempotency-Key", body = CreatedTicket),
         (status = 400, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem),
+        (status = 429, description = "too many requests from this address without signing in", body = Problem),
     ))]
-pub async fn create(State(s): State<AppState>, Auth(actor): Auth, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
-    if matches!(actor, Actor::Requester { .. }) {
-        return Err(ApiError::BadRequest("an access token is for following one ticket; leave it out to create a new one".into()));
+pub async fn create(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    match actor {
+        Actor::Requester { .. } => {
+            return Err(ApiError::BadRequest(
+                "an access token is for following one ticket; leave it out to create a new one".into(),
+            ));
+        }
+        Actor::Anonymous => s.limits.public_create(ip)?,
+        Actor::Staff(_) => {}
     }
     let Json(raw): Json<CreateTicketBody> = parse_json(&headers, &body)?;
     let by_staff = matches!(actor, Actor::Staff(_));

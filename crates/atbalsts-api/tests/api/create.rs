@@ -150,3 +150,21 @@ async fn idempotent_create(app: &TestApp) {
     assert_ne!(fresh["id"], first.1["id"]);
 }
 on_every_backend!(idempotency_key_returns_the_same_ticket, idempotent_create);
+
+async fn public_creation_is_rate_limited(app: &TestApp) {
+    let staff = app.staff().await;
+    let mut limited = None;
+    for i in 0..45 {
+        let (s, _) = app.post("/api/v1/tickets", None, new_ticket("PMLP", "PMLP-003", &format!("Plūdi {i}"))).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(i);
+            break;
+        }
+        assert_eq!(s, StatusCode::CREATED);
+    }
+    assert_eq!(limited, Some(40), "the harness allows 40 a minute");
+    // Signed-in staff are not limited by it.
+    let (s, _) = app.post("/api/v1/tickets", Some(&staff.pmlp), new_ticket("PMLP", "PMLP-003", "Darbinieks")).await;
+    assert_eq!(s, StatusCode::CREATED);
+}
+on_every_backend!(anonymous_creation_is_rate_limited_per_address, public_creation_is_rate_limited);

@@ -87,7 +87,8 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_store = store.clone();
     tokio::spawn(async move {
-        let _ = atbalsts_api::serve(listener, server_store, async {
+        let config = atbalsts_api::ApiConfig { public_creates_per_minute: 40 };
+        let _ = atbalsts_api::serve(listener, server_store, &config, async {
             let _ = rx.await;
         })
         .await;
