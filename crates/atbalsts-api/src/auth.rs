@@ -14,7 +14,9 @@ const ACCESS_TOKEN_HEADER: &str = "x-access-token";
 
 fn query_access_token(parts: &Parts) -> Option<String> {
     let query = parts.uri.query()?;
-    url_pairs(query).find(|(k, _)| k == "access_token").map(|(_, v)| v)
+    url_pairs(query)
+        .find(|(k, _)| k == "access_token")
+        .map(|(_, v)| v)
 }
 
 /// Minimal `application/x-www-form-urlencoded` pairs (tokens are URL-safe already).
@@ -28,7 +30,10 @@ fn url_pairs(query: &str) -> impl Iterator<Item = (String, String)> + '_ {
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(value) = parts.headers.get(AUTHORIZATION) {
             let token = value
                 .to_str()
@@ -36,10 +41,16 @@ impl FromRequestParts<AppState> for Auth {
                 .and_then(|v| v.strip_prefix("Bearer "))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| ApiError::Unauthorized("use the header Authorization: Bearer <API token>".into()))?;
+                .ok_or_else(|| {
+                    ApiError::Unauthorized(
+                        "use the header Authorization: Bearer <API token>".into(),
+                    )
+                })?;
             return match state.store.staff_by_token(token).await? {
                 Some(staff) => Ok(Auth(Actor::Staff(staff))),
-                None => Err(ApiError::Unauthorized("the API token is not valid or its user is disabled".into())),
+                None => Err(ApiError::Unauthorized(
+                    "the API token is not valid or its user is disabled".into(),
+                )),
             };
         }
         let token = parts
@@ -51,7 +62,9 @@ impl FromRequestParts<AppState> for Auth {
         match token {
             Some(token) => match state.store.ticket_id_by_access_token(&token).await? {
                 Some(ticket_id) => Ok(Auth(Actor::Requester { ticket_id })),
-                None => Err(ApiError::Unauthorized("the access link is not valid".into())),
+                None => Err(ApiError::Unauthorized(
+                    "the access link is not valid".into(),
+                )),
             },
             None => Ok(Auth(Actor::Anonymous)),
         }

@@ -49,10 +49,17 @@ impl ApiError {
         use StatusCode as S;
         match self {
             ApiError::BadRequest(m) => (S::BAD_REQUEST, "bad-request", m, vec![]),
-            ApiError::Invalid(errors) => (S::UNPROCESSABLE_ENTITY, "invalid", summary(&errors), errors),
+            ApiError::Invalid(errors) => {
+                (S::UNPROCESSABLE_ENTITY, "invalid", summary(&errors), errors)
+            }
             ApiError::Unauthorized(m) => (S::UNAUTHORIZED, "unauthorized", m, vec![]),
             ApiError::Forbidden(m) => (S::FORBIDDEN, "forbidden", m, vec![]),
-            ApiError::NotFound(what) => (S::NOT_FOUND, "not-found", format!("{what} was not found"), vec![]),
+            ApiError::NotFound(what) => (
+                S::NOT_FOUND,
+                "not-found",
+                format!("{what} was not found"),
+                vec![],
+            ),
             ApiError::Conflict(m) => (S::CONFLICT, "conflict", m, vec![]),
             ApiError::TooManyRequests(m) => (S::TOO_MANY_REQUESTS, "too-many-requests", m, vec![]),
             ApiError::Unavailable(m) => (S::SERVICE_UNAVAILABLE, "unavailable", m, vec![]),
@@ -60,16 +67,35 @@ impl ApiError {
                 StoreError::Domain(DomainError::Invalid(errors)) => {
                     (S::UNPROCESSABLE_ENTITY, "invalid", summary(&errors), errors)
                 }
-                StoreError::Domain(DomainError::Forbidden(m)) => (S::FORBIDDEN, "forbidden", m, vec![]),
-                StoreError::Domain(DomainError::Conflict(m)) => (S::CONFLICT, "conflict", m, vec![]),
-                StoreError::NotFound(what) => (S::NOT_FOUND, "not-found", format!("{what} was not found"), vec![]),
+                StoreError::Domain(DomainError::Forbidden(m)) => {
+                    (S::FORBIDDEN, "forbidden", m, vec![])
+                }
+                StoreError::Domain(DomainError::Conflict(m)) => {
+                    (S::CONFLICT, "conflict", m, vec![])
+                }
+                StoreError::NotFound(what) => (
+                    S::NOT_FOUND,
+                    "not-found",
+                    format!("{what} was not found"),
+                    vec![],
+                ),
                 e if e.is_unavailable() => {
                     tracing::warn!(error = %e, "database unavailable");
-                    (S::SERVICE_UNAVAILABLE, "unavailable", "the service is busy; please try again shortly".into(), vec![])
+                    (
+                        S::SERVICE_UNAVAILABLE,
+                        "unavailable",
+                        "the service is busy; please try again shortly".into(),
+                        vec![],
+                    )
                 }
                 other => {
                     tracing::error!(error = %other, "request failed");
-                    (S::INTERNAL_SERVER_ERROR, "internal", "something went wrong on our side; it has been logged".into(), vec![])
+                    (
+                        S::INTERNAL_SERVER_ERROR,
+                        "internal",
+                        "something went wrong on our side; it has been logged".into(),
+                        vec![],
+                    )
                 }
             },
         }
@@ -77,11 +103,19 @@ impl ApiError {
 }
 
 fn summary(errors: &[FieldError]) -> String {
-    let parts: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+    let parts: Vec<String> = errors
+        .iter()
+        .map(|e| format!("{}: {}", e.field, e.message))
+        .collect();
     format!("Please correct the request: {}", parts.join("; "))
 }
 
-pub fn problem_response(status: StatusCode, slug: &str, detail: String, errors: Vec<FieldError>) -> Response {
+pub fn problem_response(
+    status: StatusCode,
+    slug: &str,
+    detail: String,
+    errors: Vec<FieldError>,
+) -> Response {
     let problem = Problem {
         kind: format!("https://atbalsts.example/problems/{slug}"),
         title: status.canonical_reason().unwrap_or("Error").to_string(),
@@ -90,11 +124,15 @@ pub fn problem_response(status: StatusCode, slug: &str, detail: String, errors: 
         errors,
     };
     let mut res = (status, axum::Json(problem)).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     if status == StatusCode::UNAUTHORIZED {
-        res.headers_mut()
-            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"atbalsts\""));
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"atbalsts\""),
+        );
     }
     res
 }

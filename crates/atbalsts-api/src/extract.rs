@@ -23,11 +23,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 
 fn json_problem(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => {
-            ApiError::BadRequest("send the body as JSON with the header Content-Type: application/json".into())
+        JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(
+            "send the body as JSON with the header Content-Type: application/json".into(),
+        ),
+        JsonRejection::JsonSyntaxError(e) => {
+            ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
         }
-        JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text())),
-        JsonRejection::JsonDataError(e) => ApiError::BadRequest(format!("the body does not fit: {}", e.body_text())),
+        JsonRejection::JsonDataError(e) => {
+            ApiError::BadRequest(format!("the body does not fit: {}", e.body_text()))
+        }
         JsonRejection::BytesRejection(_) => ApiError::BadRequest(format!(
             "the body could not be read; it must be at most {} KiB",
             crate::MAX_BODY_BYTES / 1024
@@ -46,7 +50,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Query(q.0))
-            .map_err(|e: QueryRejection| ApiError::BadRequest(format!("invalid query parameters: {}", e.body_text())))
+            .map_err(|e: QueryRejection| {
+                ApiError::BadRequest(format!("invalid query parameters: {}", e.body_text()))
+            })
     }
 }
 
@@ -57,14 +63,19 @@ impl<S: Send + Sync> FromRequestParts<S> for TicketId {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::extract::Path(raw) = axum::extract::Path::<String>::from_request_parts(parts, state)
-            .await
-            .map_err(|e: PathRejection| ApiError::BadRequest(e.body_text()))?;
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e: PathRejection| ApiError::BadRequest(e.body_text()))?;
         raw.parse::<i64>()
             .ok()
             .filter(|id| *id > 0)
             .map(TicketId)
-            .ok_or_else(|| ApiError::BadRequest(format!("{raw:?} is not a ticket id; ids are positive whole numbers")))
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{raw:?} is not a ticket id; ids are positive whole numbers"
+                ))
+            })
     }
 }
 
@@ -75,7 +86,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let info = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
+        let info = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>();
         Ok(ClientIp(info.map(|c| c.0.ip())))
     }
 }

@@ -35,7 +35,9 @@ pub struct ApiConfig {
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { public_creates_per_minute: 30 }
+        Self {
+            public_creates_per_minute: 30,
+        }
     }
 }
 
@@ -47,7 +49,10 @@ pub struct AppState {
 
 /// The whole HTTP application.
 pub fn app(store: Store, config: &ApiConfig) -> Router {
-    let state = AppState { store, limits: Arc::new(limits::Limits::new(config)) };
+    let state = AppState {
+        store,
+        limits: Arc::new(limits::Limits::new(config)),
+    };
     Router::new()
         .nest("/api/v1", routes::api())
         .merge(routes::health::router())
@@ -68,9 +73,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     metrics::install();
-    axum::serve(listener, app(store, config).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app(store, config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 pub use openapi::spec as openapi_spec;

@@ -12,8 +12,11 @@ pub struct Limits {
 
 impl Limits {
     pub fn new(config: &ApiConfig) -> Self {
-        let per_minute = NonZeroU32::new(config.public_creates_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        Self { public_create: RateLimiter::keyed(Quota::per_minute(per_minute)) }
+        let per_minute =
+            NonZeroU32::new(config.public_creates_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self {
+            public_create: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
     }
 
     /// A requester without an account may create only so many tickets a minute.
@@ -21,7 +24,8 @@ impl Limits {
         let key = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
         self.public_create.check_key(&key).map_err(|_| {
             ApiError::TooManyRequests(
-                "too many requests were sent from your address; please wait a minute and try again".into(),
+                "too many requests were sent from your address; please wait a minute and try again"
+                    .into(),
             )
         })?;
         // Forget idle addresses now and then so the map stays small.

@@ -19,7 +19,11 @@ pub fn install() {
 }
 
 pub fn render() -> String {
-    HANDLE.get().and_then(Option::as_ref).map(PrometheusHandle::render).unwrap_or_default()
+    HANDLE
+        .get()
+        .and_then(Option::as_ref)
+        .map(PrometheusHandle::render)
+        .unwrap_or_default()
 }
 
 pub async fn track(req: Request, next: Next) -> Response {

@@ -61,7 +61,11 @@ impl Role {
     }
 
     pub fn expected() -> String {
-        Role::ALL.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+        Role::ALL
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// Level-2 roles may hand a ticket back down to level 1.
@@ -112,7 +116,8 @@ pub struct StaffActor {
 impl StaffActor {
     /// Central agents and system-wide administrators see every institution.
     pub fn sees_everything(&self) -> bool {
-        self.role == Role::CentralAgent || (self.role == Role::Administrator && self.scopes.is_empty())
+        self.role == Role::CentralAgent
+            || (self.role == Role::Administrator && self.scopes.is_empty())
     }
 
     pub fn covers(&self, institution: &str, service: Option<&str>) -> bool {
@@ -121,7 +126,11 @@ impl StaffActor {
 
     /// Which tickets a queue may show to this person: `None` means all.
     pub fn visible_scopes(&self) -> Option<&[Scope]> {
-        if self.sees_everything() { None } else { Some(&self.scopes) }
+        if self.sees_everything() {
+            None
+        } else {
+            Some(&self.scopes)
+        }
     }
 }
 
@@ -130,7 +139,9 @@ impl StaffActor {
 pub enum Actor {
     Staff(StaffActor),
     /// A requester holding the access token of one ticket.
-    Requester { ticket_id: i64 },
+    Requester {
+        ticket_id: i64,
+    },
     Anonymous,
 }
 
@@ -160,18 +171,26 @@ pub struct TicketFacts<'a> {
 ///
 /// A ticket outside the actor's scope answers as not found elsewhere (so its
 /// existence is not revealed); here it is a `Forbidden` with a reason.
-pub fn authorize(actor: &Actor, action: Action, ticket: TicketFacts<'_>) -> Result<(), DomainError> {
+pub fn authorize(
+    actor: &Actor,
+    action: Action,
+    ticket: TicketFacts<'_>,
+) -> Result<(), DomainError> {
     match actor {
         Actor::Anonymous => Err(DomainError::Forbidden(
             "sign in or use the ticket's access link to see this ticket".into(),
         )),
         Actor::Requester { ticket_id } => {
             if *ticket_id != ticket.id {
-                return Err(DomainError::Forbidden("this access token belongs to another ticket".into()));
+                return Err(DomainError::Forbidden(
+                    "this access token belongs to another ticket".into(),
+                ));
             }
             match action {
                 Action::View | Action::Reply | Action::Reopen | Action::Close => Ok(()),
-                _ => Err(DomainError::Forbidden("only support staff can do this".into())),
+                _ => Err(DomainError::Forbidden(
+                    "only support staff can do this".into(),
+                )),
             }
         }
         Actor::Staff(staff) => {
@@ -198,13 +217,19 @@ pub fn authorize(actor: &Actor, action: Action, ticket: TicketFacts<'_>) -> Resu
 }
 
 /// Check that staff may register a new ticket for `institution`/`service`.
-pub fn authorize_create(staff: &StaffActor, institution: &str, service: Option<&str>) -> Result<(), DomainError> {
+pub fn authorize_create(
+    staff: &StaffActor,
+    institution: &str,
+    service: Option<&str>,
+) -> Result<(), DomainError> {
     if staff.covers(institution, service) {
         Ok(())
     } else {
         Err(DomainError::Forbidden(format!(
             "you may not register tickets for institution {institution}{}",
-            service.map(|s| format!(", service {s}")).unwrap_or_default()
+            service
+                .map(|s| format!(", service {s}"))
+                .unwrap_or_default()
         )))
     }
 }
@@ -220,12 +245,19 @@ mod tests {
             role,
             scopes: scopes
                 .iter()
-                .map(|(i, s)| Scope { institution: i.to_string(), service: s.map(str::to_string) })
+                .map(|(i, s)| Scope {
+                    institution: i.to_string(),
+                    service: s.map(str::to_string),
+                })
                 .collect(),
         })
     }
 
-    const PMLP: TicketFacts<'static> = TicketFacts { id: 7, institution: "PMLP", service: Some("PMLP-001") };
+    const PMLP: TicketFacts<'static> = TicketFacts {
+        id: 7,
+        institution: "PMLP",
+        service: Some("PMLP-001"),
+    };
 
     #[test]
     fn staff_see_only_their_institution() {
@@ -245,9 +277,23 @@ mod tests {
 
     #[test]
     fn central_agents_and_global_admins_see_all() {
-        assert!(authorize(&staff(Role::CentralAgent, &[("VDAA", None)]), Action::Transfer, PMLP).is_ok());
+        assert!(
+            authorize(
+                &staff(Role::CentralAgent, &[("VDAA", None)]),
+                Action::Transfer,
+                PMLP
+            )
+            .is_ok()
+        );
         assert!(authorize(&staff(Role::Administrator, &[]), Action::Close, PMLP).is_ok());
-        assert!(authorize(&staff(Role::Administrator, &[("VID", None)]), Action::View, PMLP).is_err());
+        assert!(
+            authorize(
+                &staff(Role::Administrator, &[("VID", None)]),
+                Action::View,
+                PMLP
+            )
+            .is_err()
+        );
     }
 
     #[test]
@@ -260,8 +306,14 @@ mod tests {
 
     #[test]
     fn only_experts_de_escalate() {
-        let down = Action::ChangeLevel { from: Level::Expert, to: Level::Specialist };
-        let up = Action::ChangeLevel { from: Level::Specialist, to: Level::Expert };
+        let down = Action::ChangeLevel {
+            from: Level::Expert,
+            to: Level::Specialist,
+        };
+        let up = Action::ChangeLevel {
+            from: Level::Specialist,
+            to: Level::Expert,
+        };
         let s = staff(Role::Specialist, &[("PMLP", None)]);
         assert!(authorize(&s, up, PMLP).is_ok());
         assert!(authorize(&s, down, PMLP).is_err());

@@ -24,7 +24,11 @@ pub struct TicketState {
 
 impl TicketState {
     pub fn facts(&self) -> TicketFacts<'_> {
-        TicketFacts { id: self.id, institution: &self.institution, service: self.service.as_deref() }
+        TicketFacts {
+            id: self.id,
+            institution: &self.institution,
+            service: self.service.as_deref(),
+        }
     }
 }
 
@@ -47,14 +51,33 @@ pub struct Group {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// A public message to or from the requester.
-    Reply { body: String, await_requester: bool },
+    Reply {
+        body: String,
+        await_requester: bool,
+    },
     /// An internal note, seen by staff only.
-    Note { body: String },
-    Assign { assignee: Option<Assignee>, group: Option<Group> },
-    ChangeLevel { to: Level, reason: String, group: Option<Group> },
-    Transfer { institution: String, reason: String },
-    Resolve { resolution: String },
-    Reopen { reason: Option<String> },
+    Note {
+        body: String,
+    },
+    Assign {
+        assignee: Option<Assignee>,
+        group: Option<Group>,
+    },
+    ChangeLevel {
+        to: Level,
+        reason: String,
+        group: Option<Group>,
+    },
+    Transfer {
+        institution: String,
+        reason: String,
+    },
+    Resolve {
+        resolution: String,
+    },
+    Reopen {
+        reason: Option<String>,
+    },
     Close,
 }
 
@@ -78,19 +101,29 @@ pub struct Outcome {
 pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outcome, DomainError> {
     let by_requester = matches!(actor, Actor::Requester { .. });
     let (action, op) = match &change {
-        Change::Reply { await_requester, .. } => (
+        Change::Reply {
+            await_requester, ..
+        } => (
             Action::Reply,
             if by_requester {
                 Operation::RequesterReply
             } else {
-                Operation::StaffReply { await_requester: *await_requester }
+                Operation::StaffReply {
+                    await_requester: *await_requester,
+                }
             },
         ),
         Change::Note { .. } => (Action::Note, Operation::Note),
         Change::Assign { .. } => (Action::Assign, Operation::Assign),
         Change::ChangeLevel { to, .. } => (
-            Action::ChangeLevel { from: ticket.level, to: *to },
-            Operation::ChangeLevel { from: ticket.level, to: *to },
+            Action::ChangeLevel {
+                from: ticket.level,
+                to: *to,
+            },
+            Operation::ChangeLevel {
+                from: ticket.level,
+                to: *to,
+            },
         ),
         Change::Transfer { .. } => (Action::Transfer, Operation::Transfer),
         Change::Resolve { .. } => (Action::Resolve, Operation::Resolve),
@@ -99,17 +132,41 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
     };
     authorize(actor, action, ticket.facts())?;
     let status = next_status(ticket.status, op)?;
-    let mut state = TicketState { status, ..ticket.clone() };
+    let mut state = TicketState {
+        status,
+        ..ticket.clone()
+    };
     let status_data = |data: Value| with_status(data, ticket.status, status);
 
-    let outcome = |state, message, event| Outcome { state, message, resolution: None, event };
+    let outcome = |state, message, event| Outcome {
+        state,
+        message,
+        resolution: None,
+        event,
+    };
     Ok(match change {
-        Change::Reply { body, await_requester } => outcome(
+        Change::Reply {
+            body,
+            await_requester,
+        } => outcome(
             state,
-            Some(NewMessage { body, internal: false }),
-            ("replied", status_data(json!({ "await_requester": await_requester && !by_requester }))),
+            Some(NewMessage {
+                body,
+                internal: false,
+            }),
+            (
+                "replied",
+                status_data(json!({ "await_requester": await_requester && !by_requester })),
+            ),
         ),
-        Change::Note { body } => outcome(state, Some(NewMessage { body, internal: true }), ("noted", json!({}))),
+        Change::Note { body } => outcome(
+            state,
+            Some(NewMessage {
+                body,
+                internal: true,
+            }),
+            ("noted", json!({})),
+        ),
         Change::Assign { assignee, group } => {
             if let Some(a) = &assignee {
                 if !a.covers_ticket {
@@ -138,13 +195,23 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
             // The other level works it now: it is routed to the group, not to a person.
             state.assignee = None;
             state.group = group.map(|g| g.code);
-            let kind = if to > ticket.level { "escalated" } else { "de_escalated" };
-            let data = json!({ "from": ticket.level, "to": to, "reason": reason, "group": state.group });
+            let kind = if to > ticket.level {
+                "escalated"
+            } else {
+                "de_escalated"
+            };
+            let data =
+                json!({ "from": ticket.level, "to": to, "reason": reason, "group": state.group });
             outcome(state, None, (kind, data))
         }
-        Change::Transfer { institution, reason } => {
+        Change::Transfer {
+            institution,
+            reason,
+        } => {
             if institution == ticket.institution {
-                return Err(DomainError::Conflict(format!("the ticket is already at {institution}")));
+                return Err(DomainError::Conflict(format!(
+                    "the ticket is already at {institution}"
+                )));
             }
             let data = json!({ "from": ticket.institution, "to": institution, "reason": reason });
             state.institution = institution;
@@ -154,9 +221,18 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
         }
         Change::Resolve { resolution } => {
             let data = status_data(json!({ "resolution": resolution }));
-            Outcome { state, message: None, resolution: Some(resolution), event: ("resolved", data) }
+            Outcome {
+                state,
+                message: None,
+                resolution: Some(resolution),
+                event: ("resolved", data),
+            }
         }
-        Change::Reopen { reason } => outcome(state, None, ("reopened", status_data(json!({ "reason": reason })))),
+        Change::Reopen { reason } => outcome(
+            state,
+            None,
+            ("reopened", status_data(json!({ "reason": reason }))),
+        ),
         Change::Close => outcome(state, None, ("closed", status_data(json!({})))),
     })
 }
@@ -203,14 +279,24 @@ mod tests {
             user_id: 5,
             name: "Ilze".into(),
             role: Role::Specialist,
-            scopes: vec![Scope { institution: "PMLP".into(), service: None }],
+            scopes: vec![Scope {
+                institution: "PMLP".into(),
+                service: None,
+            }],
         })
     }
 
     #[test]
     fn escalation_moves_level_and_clears_the_assignee() {
-        let g = Group { code: "PMLP-L2".into(), institution: "PMLP".into() };
-        let change = Change::ChangeLevel { to: Level::Expert, reason: "needs an expert".into(), group: Some(g) };
+        let g = Group {
+            code: "PMLP-L2".into(),
+            institution: "PMLP".into(),
+        };
+        let change = Change::ChangeLevel {
+            to: Level::Expert,
+            reason: "needs an expert".into(),
+            group: Some(g),
+        };
         let o = plan(&specialist(), &ticket(), change).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.state.level, Level::Expert);
         assert_eq!(o.state.assignee, None);
@@ -221,34 +307,63 @@ mod tests {
 
     #[test]
     fn groups_of_other_institutions_are_refused() {
-        let g = Group { code: "VID-L2".into(), institution: "VID".into() };
-        let change = Change::Assign { assignee: None, group: Some(g) };
-        assert!(matches!(plan(&specialist(), &ticket(), change), Err(DomainError::Conflict(_))));
+        let g = Group {
+            code: "VID-L2".into(),
+            institution: "VID".into(),
+        };
+        let change = Change::Assign {
+            assignee: None,
+            group: Some(g),
+        };
+        assert!(matches!(
+            plan(&specialist(), &ticket(), change),
+            Err(DomainError::Conflict(_))
+        ));
     }
 
     #[test]
     fn assignee_must_cover_the_ticket() {
-        let a = Assignee { user_id: 9, name: "Jānis".into(), covers_ticket: false };
-        let change = Change::Assign { assignee: Some(a), group: None };
+        let a = Assignee {
+            user_id: 9,
+            name: "Jānis".into(),
+            covers_ticket: false,
+        };
+        let change = Change::Assign {
+            assignee: Some(a),
+            group: None,
+        };
         assert!(plan(&specialist(), &ticket(), change).is_err());
     }
 
     #[test]
     fn transfer_hands_over_and_records_both_ends() {
-        let change = Change::Transfer { institution: "VID".into(), reason: "tax question".into() };
+        let change = Change::Transfer {
+            institution: "VID".into(),
+            reason: "tax question".into(),
+        };
         let o = plan(&specialist(), &ticket(), change).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.state.institution, "VID");
         assert_eq!((o.state.assignee, o.state.group), (None, None));
         assert_eq!(o.event.1["from"], "PMLP");
-        let same = Change::Transfer { institution: "PMLP".into(), reason: "x".into() };
+        let same = Change::Transfer {
+            institution: "PMLP".into(),
+            reason: "x".into(),
+        };
         assert!(plan(&specialist(), &ticket(), same).is_err());
     }
 
     #[test]
     fn requester_reply_is_public_and_reopens_a_pending_ticket() {
-        let t = TicketState { status: Status::PendingRequester, ..ticket() };
-        let change = Change::Reply { body: "Paldies".into(), await_requester: true };
-        let o = plan(&Actor::Requester { ticket_id: 1 }, &t, change).unwrap_or_else(|e| panic!("{e}"));
+        let t = TicketState {
+            status: Status::PendingRequester,
+            ..ticket()
+        };
+        let change = Change::Reply {
+            body: "Paldies".into(),
+            await_requester: true,
+        };
+        let o =
+            plan(&Actor::Requester { ticket_id: 1 }, &t, change).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(o.state.status, Status::Open);
         assert_eq!(o.message.map(|m| m.internal), Some(false));
         assert_eq!(o.event.1["status"]["to"], "open");
@@ -257,6 +372,9 @@ mod tests {
     #[test]
     fn requesters_cannot_note() {
         let change = Change::Note { body: "x".into() };
-        assert!(matches!(plan(&Actor::Requester { ticket_id: 1 }, &ticket(), change), Err(DomainError::Forbidden(_))));
+        assert!(matches!(
+            plan(&Actor::Requester { ticket_id: 1 }, &ticket(), change),
+            Err(DomainError::Forbidden(_))
+        ));
     }
 }

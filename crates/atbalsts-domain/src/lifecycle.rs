@@ -56,7 +56,9 @@ pub fn next_status(current: Status, op: Operation) -> Result<Status, DomainError
                 ));
             }
             if from == to {
-                return Err(DomainError::Conflict(format!("the ticket is already at level {to}")));
+                return Err(DomainError::Conflict(format!(
+                    "the ticket is already at level {to}"
+                )));
             }
             if to == Level::SelfService {
                 return Err(DomainError::Conflict(
@@ -72,7 +74,9 @@ pub fn next_status(current: Status, op: Operation) -> Result<Status, DomainError
             other => Ok(other),
         },
         Resolve => match current {
-            Resolved => Err(DomainError::Conflict("the ticket is already resolved".into())),
+            Resolved => Err(DomainError::Conflict(
+                "the ticket is already resolved".into(),
+            )),
             _ => Ok(Resolved),
         },
         Reopen => match current {
@@ -98,8 +102,24 @@ mod tests {
 
     #[test]
     fn staff_reply_opens_or_waits() {
-        assert_eq!(next_status(New, StaffReply { await_requester: false }), Ok(Open));
-        assert_eq!(next_status(Open, StaffReply { await_requester: true }), Ok(PendingRequester));
+        assert_eq!(
+            next_status(
+                New,
+                StaffReply {
+                    await_requester: false
+                }
+            ),
+            Ok(Open)
+        );
+        assert_eq!(
+            next_status(
+                Open,
+                StaffReply {
+                    await_requester: true
+                }
+            ),
+            Ok(PendingRequester)
+        );
         assert_eq!(next_status(PendingRequester, RequesterReply), Ok(Open));
         assert_eq!(next_status(Resolved, RequesterReply), Ok(Open));
     }
@@ -107,7 +127,9 @@ mod tests {
     #[test]
     fn closed_is_final_except_for_notes() {
         for op in [
-            StaffReply { await_requester: false },
+            StaffReply {
+                await_requester: false,
+            },
             RequesterReply,
             Assign,
             Transfer,
@@ -115,7 +137,10 @@ mod tests {
             Reopen,
             Close,
         ] {
-            assert!(next_status(Closed, op).is_err(), "{op:?} on a closed ticket");
+            assert!(
+                next_status(Closed, op).is_err(),
+                "{op:?} on a closed ticket"
+            );
         }
         assert_eq!(next_status(Closed, Note), Ok(Closed));
     }
@@ -132,11 +157,20 @@ mod tests {
 
     #[test]
     fn level_changes() {
-        let up = ChangeLevel { from: Level::Specialist, to: Level::Expert };
+        let up = ChangeLevel {
+            from: Level::Specialist,
+            to: Level::Expert,
+        };
         assert_eq!(next_status(Open, up), Ok(Open));
-        let same = ChangeLevel { from: Level::Expert, to: Level::Expert };
+        let same = ChangeLevel {
+            from: Level::Expert,
+            to: Level::Expert,
+        };
         assert!(next_status(Open, same).is_err());
-        let to_zero = ChangeLevel { from: Level::Specialist, to: Level::SelfService };
+        let to_zero = ChangeLevel {
+            from: Level::Specialist,
+            to: Level::SelfService,
+        };
         assert!(next_status(Open, to_zero).is_err());
         assert!(next_status(Resolved, up).is_err());
     }

@@ -171,15 +171,28 @@ mod tests {
         }
         assert_eq!(Channel::parse("fax"), None);
         assert_eq!(Kind::parse("technical_access"), Some(Kind::TechnicalAccess));
-        assert_eq!(Status::parse("pending_requester"), Some(Status::PendingRequester));
+        assert_eq!(
+            Status::parse("pending_requester"),
+            Some(Status::PendingRequester)
+        );
     }
 
     #[test]
     fn ticket_numbers_format_and_parse() {
-        let n = TicketNumber { year: 2026, seq: 123 };
+        let n = TicketNumber {
+            year: 2026,
+            seq: 123,
+        };
         assert_eq!(n.to_string(), "2026-000123");
         assert_eq!(TicketNumber::parse("2026-000123"), Some(n));
-        assert_eq!(TicketNumber { year: 2026, seq: 1_234_567 }.to_string(), "2026-1234567");
+        assert_eq!(
+            TicketNumber {
+                year: 2026,
+                seq: 1_234_567
+            }
+            .to_string(),
+            "2026-1234567"
+        );
         assert_eq!(TicketNumber::parse("2026-12"), None);
         assert_eq!(TicketNumber::parse("abcd-000001"), None);
     }

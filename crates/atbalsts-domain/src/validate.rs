@@ -31,7 +31,10 @@ impl Errors {
             self.push(field, "must not be empty");
         } else if v.chars().count() > max {
             self.push(field, format!("is too long: at most {max} characters"));
-        } else if v.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+        } else if v
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+        {
             self.push(field, "contains control characters");
         }
         v.to_string()
@@ -51,7 +54,9 @@ impl Errors {
         if v.is_empty() {
             self.push(field, "must not be empty");
         } else if v.len() > MAX_CODE
-            || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            || !v
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
             self.push(
                 field,
@@ -69,7 +74,13 @@ impl Errors {
     }
 
     /// A closed set of wire values.
-    pub fn one_of<T>(&mut self, field: &str, value: &str, parse: fn(&str) -> Option<T>, expected: String) -> Option<T> {
+    pub fn one_of<T>(
+        &mut self,
+        field: &str,
+        value: &str,
+        parse: fn(&str) -> Option<T>,
+        expected: String,
+    ) -> Option<T> {
         let parsed = parse(value.trim());
         if parsed.is_none() {
             self.push(field, format!("\"{value}\" is not one of: {expected}"));
@@ -80,7 +91,10 @@ impl Errors {
     pub fn email(&mut self, field: &str, value: &str) -> String {
         let v = value.trim().to_string();
         if !is_email(&v) {
-            self.push(field, format!("\"{v}\" is not an e-mail address like name@example.lv"));
+            self.push(
+                field,
+                format!("\"{v}\" is not an e-mail address like name@example.lv"),
+            );
         }
         v
     }
@@ -90,16 +104,25 @@ impl Errors {
         let digits = v.chars().filter(char::is_ascii_digit).count();
         let allowed = v.chars().all(|c| c.is_ascii_digit() || " +-()".contains(c));
         if !allowed || !(6..=15).contains(&digits) {
-            self.push(field, format!("\"{v}\" is not a phone number like +371 20000000"));
+            self.push(
+                field,
+                format!("\"{v}\" is not a phone number like +371 20000000"),
+            );
         }
         v
     }
 
     /// A Latvian personal code: 11 digits, written `DDMMYY-NNNNN` or `32NNNN-NNNNN`.
     pub fn personal_code(&mut self, field: &str, value: &str) -> String {
-        let digits: String = value.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
+        let digits: String = value
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect();
         if digits.len() != 11 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-            self.push(field, "is not a personal code: 11 digits, e.g. 010190-12345");
+            self.push(
+                field,
+                "is not a personal code: 11 digits, e.g. 010190-12345",
+            );
             return value.trim().to_string();
         }
         format!("{}-{}", &digits[..6], &digits[6..])
@@ -112,7 +135,9 @@ impl Errors {
         }
         let mut out: Vec<String> = Vec::new();
         for (i, t) in values.iter().enumerate() {
-            let t = self.text(&format!("{field}[{i}]"), t, MAX_TAG).to_lowercase();
+            let t = self
+                .text(&format!("{field}[{i}]"), t, MAX_TAG)
+                .to_lowercase();
             if !out.contains(&t) {
                 out.push(t);
             }
@@ -121,7 +146,11 @@ impl Errors {
     }
 
     pub fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
-        if self.0.is_empty() { Ok(value) } else { Err(self.0) }
+        if self.0.is_empty() {
+            Ok(value)
+        } else {
+            Err(self.0)
+        }
     }
 }
 
@@ -186,7 +215,9 @@ mod tests {
     #[test]
     fn emails_phones_codes() {
         assert!(is_email("anna@example.lv"));
-        for bad in ["anna", "anna@", "@x.lv", "a@b", "a b@c.lv", "a@@b.lv", "a@.lv"] {
+        for bad in [
+            "anna", "anna@", "@x.lv", "a@b", "a b@c.lv", "a@@b.lv", "a@.lv",
+        ] {
             assert!(!is_email(bad), "{bad}");
         }
         let mut e = Errors::default();
@@ -196,7 +227,10 @@ mod tests {
         e.phone("p", "call me");
         e.personal_code("k", "0101-90");
         assert_eq!(e.0.len(), 2);
-        assert_eq!(Errors::default().personal_code("k", "010190 12345"), "010190-12345");
+        assert_eq!(
+            Errors::default().personal_code("k", "010190 12345"),
+            "010190-12345"
+        );
     }
 
     #[test]
@@ -212,6 +246,9 @@ mod tests {
 
     #[test]
     fn folding() {
-        assert_eq!(fold("Deklarēt DZĪVESVIETU Ķekavā"), "deklaret dzivesvietu kekava");
+        assert_eq!(
+            fold("Deklarēt DZĪVESVIETU Ķekavā"),
+            "deklaret dzivesvietu kekava"
+        );
     }
 }

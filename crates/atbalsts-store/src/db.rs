@@ -2,7 +2,9 @@
 
 use crate::error::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -19,7 +21,10 @@ pub enum Store {
     /// SQLite allows one writer at a time. Writes go through a one-connection
     /// pool, so they queue in the application instead of spinning in
     /// SQLite's busy handler; reads use their own pool in parallel (WAL).
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+    },
     Postgres(PgPool),
 }
 
@@ -59,8 +64,12 @@ macro_rules! in_tx {
 impl Store {
     /// Open (creating if needed) the embedded database in `dir`.
     pub async fn open_sqlite(dir: &Path) -> Result<Store> {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| StoreError::Config(format!("cannot create data directory {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            StoreError::Config(format!(
+                "cannot create data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
         let options = SqliteConnectOptions::new()
             .filename(dir.join("atbalsts.db"))
             .create_if_missing(true)

@@ -17,7 +17,6 @@ pub mod users;
 pub use db::{Backend, Store};
 pub use error::StoreError;
 
-
 /// Microseconds since the Unix epoch: the portable timestamp of the schema.
 pub fn now_micros() -> i64 {
     jiff::Timestamp::now().as_microsecond()

@@ -136,7 +136,8 @@ impl TicketRow {
                 (Some(id), Some(name)) => Some(PersonRef { id, name }),
                 _ => None,
             },
-            tags: serde_json::from_str(&self.tags).map_err(|e| StoreError::Corrupt(format!("tags: {e}")))?,
+            tags: serde_json::from_str(&self.tags)
+                .map_err(|e| StoreError::Corrupt(format!("tags: {e}")))?,
             requester: Requester {
                 id: self.requester_id,
                 name: self.requester_name,
@@ -211,7 +212,8 @@ impl EventRow {
         Ok(Event {
             id: self.id,
             at: rfc3339(self.at),
-            data: serde_json::from_str(&self.data).map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?,
+            data: serde_json::from_str(&self.data)
+                .map_err(|e| StoreError::Corrupt(format!("event data: {e}")))?,
             actor_kind: self.actor_kind,
             actor_id: self.actor_id,
             actor_name: self.actor_name,

@@ -104,6 +104,8 @@ pub struct RegisterBatch {
     pub resources: Vec<(String, Resource)>,
     pub services: Vec<(String, Service)>,
     pub locations: Vec<(String, Location)>,
+    /// Records that could not be read; reported together with the invalid ones.
+    pub problems: Vec<FieldError>,
 }
 
 /// How many records of each register an import created or updated.
@@ -120,7 +122,14 @@ pub const FILES: [&str; 5] = [
     "services.json",
     "locations.json",
 ];
-const RESOURCE_KINDS: [&str; 6] = ["portal", "e_service", "information_system", "mobile_app", "shared_component", "software"];
+const RESOURCE_KINDS: [&str; 6] = [
+    "portal",
+    "e_service",
+    "information_system",
+    "mobile_app",
+    "shared_component",
+    "software",
+];
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 fn parse_records<T: for<'de> Deserialize<'de>>(
@@ -132,12 +141,19 @@ fn parse_records<T: for<'de> Deserialize<'de>>(
     let values: Vec<serde_json::Value> = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            errors.push(FieldError::new(file, format!("is not a JSON array of records: {e}")));
+            errors.push(FieldError::new(
+                file,
+                format!("is not a JSON array of records: {e}"),
+            ));
             return;
         }
     };
     for (i, v) in values.into_iter().enumerate() {
-        let label = match v.get("code").or_else(|| v.get("id")).and_then(|c| c.as_str()) {
+        let label = match v
+            .get("code")
+            .or_else(|| v.get("id"))
+            .and_then(|c| c.as_str())
+        {
             Some(code) => format!("{file}[{i}] ({code})"),
             None => format!("{file}[{i}]"),
         };
@@ -150,21 +166,27 @@ fn parse_records<T: for<'de> Deserialize<'de>>(
 
 impl RegisterBatch {
     /// Parse one register file by its name; unknown names are an error.
-    pub fn add_file(&mut self, file: &str, text: &str, errors: &mut Vec<FieldError>) {
+    pub fn add_file(&mut self, file: &str, text: &str) {
+        let errors = &mut self.problems;
         match file {
             "institutions.json" => parse_records(file, text, &mut self.institutions, errors),
             "life_situations.json" => parse_records(file, text, &mut self.life_situations, errors),
             "resources.json" => parse_records(file, text, &mut self.resources, errors),
             "services.json" => parse_records(file, text, &mut self.services, errors),
             "locations.json" => parse_records(file, text, &mut self.locations, errors),
-            other => errors.push(FieldError::new(other, format!("is not a register file; expected one of {}", FILES.join(", ")))),
+            other => errors.push(FieldError::new(
+                other,
+                format!(
+                    "is not a register file; expected one of {}",
+                    FILES.join(", ")
+                ),
+            )),
         }
     }
 
     /// Read whichever register files exist in `dir`.
     pub fn read_dir(dir: &Path) -> Result<RegisterBatch> {
         let mut batch = RegisterBatch::default();
-        let mut errors = Vec::new();
         let mut found = 0;
         for file in FILES {
             let path = dir.join(file);
@@ -173,8 +195,10 @@ impl RegisterBatch {
             }
             found += 1;
             match std::fs::read_to_string(&path) {
-                Ok(text) => batch.add_file(file, &text, &mut errors),
-                Err(e) => errors.push(FieldError::new(file, format!("cannot be read: {e}"))),
+                Ok(text) => batch.add_file(file, &text),
+                Err(e) => batch
+                    .problems
+                    .push(FieldError::new(file, format!("cannot be read: {e}"))),
             }
         }
         if found == 0 {
@@ -184,7 +208,7 @@ impl RegisterBatch {
                 FILES.join(", ")
             )));
         }
-        if errors.is_empty() { Ok(batch) } else { Err(StoreError::invalid(errors)) }
+        Ok(batch)
     }
 }
 
@@ -204,16 +228,29 @@ fn check_unique<'a>(label: &str, code: &'a str, seen: &mut HashSet<&'a str>, err
     }
 }
 
-fn check_ref(errors: &mut Errors, field: &str, what: &str, code: &str, batch: &HashSet<&str>, db: &HashSet<String>) {
+fn check_ref(
+    errors: &mut Errors,
+    field: &str,
+    what: &str,
+    code: &str,
+    batch: &HashSet<&str>,
+    db: &HashSet<String>,
+) {
     if !batch.contains(code) && !db.contains(code) {
-        errors.push(field, format!("refers to {what} {code}, which is neither in this import nor in the database"));
+        errors.push(
+            field,
+            format!("refers to {what} {code}, which is neither in this import nor in the database"),
+        );
     }
 }
 
 fn check_hours(errors: &mut Errors, label: &str, hours: &BTreeMap<String, Vec<String>>) {
     for (day, ranges) in hours {
         if !DAYS.contains(&day.as_str()) {
-            errors.push(&format!("{label}.opening_hours"), format!("{day:?} is not a day; use {}", DAYS.join(", ")));
+            errors.push(
+                &format!("{label}.opening_hours"),
+                format!("{day:?} is not a day; use {}", DAYS.join(", ")),
+            );
         }
         for r in ranges {
             let ok = r
@@ -221,7 +258,10 @@ fn check_hours(errors: &mut Errors, label: &str, hours: &BTreeMap<String, Vec<St
                 .and_then(|(a, b)| Some((minutes(a)?, minutes(b)?)))
                 .is_some_and(|(a, b)| a < b);
             if !ok {
-                errors.push(&format!("{label}.opening_hours.{day}"), format!("{r:?} is not a range like 08:30-17:00"));
+                errors.push(
+                    &format!("{label}.opening_hours.{day}"),
+                    format!("{r:?} is not a range like 08:30-17:00"),
+                );
             }
         }
     }
@@ -237,11 +277,23 @@ fn minutes(hhmm: &str) -> Option<u32> {
 }
 
 fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
-    let mut e = Errors::default();
-    let institutions: HashSet<&str> = batch.institutions.iter().map(|(_, r)| r.code.as_str()).collect();
-    let life_situations: HashSet<&str> = batch.life_situations.iter().map(|(_, r)| r.id.as_str()).collect();
+    let mut e = Errors(batch.problems.clone());
+    let institutions: HashSet<&str> = batch
+        .institutions
+        .iter()
+        .map(|(_, r)| r.code.as_str())
+        .collect();
+    let life_situations: HashSet<&str> = batch
+        .life_situations
+        .iter()
+        .map(|(_, r)| r.id.as_str())
+        .collect();
     let resources: HashSet<&str> = batch.resources.iter().map(|(_, r)| r.id.as_str()).collect();
-    let services: HashSet<&str> = batch.services.iter().map(|(_, r)| r.code.as_str()).collect();
+    let services: HashSet<&str> = batch
+        .services
+        .iter()
+        .map(|(_, r)| r.code.as_str())
+        .collect();
 
     let mut seen = HashSet::new();
     for (label, r) in &batch.institutions {
@@ -249,10 +301,20 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
         e.code(&format!("{label}.code"), &r.code);
         e.text(&format!("{label}.name_lv"), &r.name_lv, 300);
         if !["state", "municipality"].contains(&r.kind.as_str()) {
-            e.push(&format!("{label}.kind"), format!("{:?} is not one of: state, municipality", r.kind));
+            e.push(
+                &format!("{label}.kind"),
+                format!("{:?} is not one of: state, municipality", r.kind),
+            );
         }
         if let Some(p) = &r.parent {
-            check_ref(&mut e, &format!("{label}.parent"), "institution", p, &institutions, &known.institutions);
+            check_ref(
+                &mut e,
+                &format!("{label}.parent"),
+                "institution",
+                p,
+                &institutions,
+                &known.institutions,
+            );
         }
     }
     let mut seen = HashSet::new();
@@ -265,7 +327,10 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
             check_ref(&mut e, &field, "service", s, &services, &known.services);
             if let Some((_, svc)) = batch.services.iter().find(|(_, x)| &x.code == s) {
                 if !svc.life_situations.contains(&r.id) {
-                    e.push(&field, format!("{s} is listed here but service {s} does not list {}", r.id));
+                    e.push(
+                        &field,
+                        format!("{s} is listed here but service {s} does not list {}", r.id),
+                    );
                 }
             }
         }
@@ -276,38 +341,91 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
         e.code(&format!("{label}.id"), &r.id);
         e.text(&format!("{label}.name"), &r.name, 300);
         if !RESOURCE_KINDS.contains(&r.kind.as_str()) {
-            e.push(&format!("{label}.kind"), format!("{:?} is not one of: {}", r.kind, RESOURCE_KINDS.join(", ")));
+            e.push(
+                &format!("{label}.kind"),
+                format!("{:?} is not one of: {}", r.kind, RESOURCE_KINDS.join(", ")),
+            );
         }
-        check_ref(&mut e, &format!("{label}.owner"), "institution", &r.owner, &institutions, &known.institutions);
+        check_ref(
+            &mut e,
+            &format!("{label}.owner"),
+            "institution",
+            &r.owner,
+            &institutions,
+            &known.institutions,
+        );
+        if let Some(m) = &r.manager {
+            e.email(&format!("{label}.manager"), m);
+        }
     }
     let mut seen = HashSet::new();
     for (label, r) in &batch.services {
         check_unique(label, &r.code, &mut seen, &mut e);
         e.code(&format!("{label}.code"), &r.code);
         e.text(&format!("{label}.name_lv"), &r.name_lv, 300);
-        check_ref(&mut e, &format!("{label}.institution"), "institution", &r.institution, &institutions, &known.institutions);
+        check_ref(
+            &mut e,
+            &format!("{label}.institution"),
+            "institution",
+            &r.institution,
+            &institutions,
+            &known.institutions,
+        );
         for (i, c) in r.channels.iter().enumerate() {
-            e.one_of(&format!("{label}.channels[{i}]"), c, Channel::parse, Channel::expected());
+            e.one_of(
+                &format!("{label}.channels[{i}]"),
+                c,
+                Channel::parse,
+                Channel::expected(),
+            );
+            if r.channels[..i].contains(c) {
+                e.push(
+                    &format!("{label}.channels[{i}]"),
+                    format!("{c} is listed twice"),
+                );
+            }
         }
         for (i, l) in r.life_situations.iter().enumerate() {
-            check_ref(&mut e, &format!("{label}.life_situations[{i}]"), "life situation", l, &life_situations, &known.life_situations);
+            check_ref(
+                &mut e,
+                &format!("{label}.life_situations[{i}]"),
+                "life situation",
+                l,
+                &life_situations,
+                &known.life_situations,
+            );
         }
         for (i, x) in r.resources.iter().enumerate() {
-            check_ref(&mut e, &format!("{label}.resources[{i}]"), "resource", x, &resources, &known.resources);
+            check_ref(
+                &mut e,
+                &format!("{label}.resources[{i}]"),
+                "resource",
+                x,
+                &resources,
+                &known.resources,
+            );
         }
         if !r.fee_eur.is_finite() || r.fee_eur < 0.0 || r.fee_eur > 1_000_000.0 {
-            e.push(&format!("{label}.fee_eur"), "must be a non-negative amount in euros");
+            e.push(
+                &format!("{label}.fee_eur"),
+                "must be a non-negative amount in euros",
+            );
         }
         match (r.deadline_days, r.deadline_unit.as_deref()) {
             (None, None) => {}
             (Some(d), Some("working_days" | "calendar_days")) if (0..=3650).contains(&d) => {}
-            (Some(_), Some("working_days" | "calendar_days")) => {
-                e.push(&format!("{label}.deadline_days"), "must be between 0 and 3650")
-            }
-            (_, Some(u)) if !["working_days", "calendar_days"].contains(&u) => {
-                e.push(&format!("{label}.deadline_unit"), format!("{u:?} is not one of: working_days, calendar_days"))
-            }
-            _ => e.push(&format!("{label}.deadline_unit"), "deadline_days and deadline_unit go together: give both or neither"),
+            (Some(_), Some("working_days" | "calendar_days")) => e.push(
+                &format!("{label}.deadline_days"),
+                "must be between 0 and 3650",
+            ),
+            (_, Some(u)) if !["working_days", "calendar_days"].contains(&u) => e.push(
+                &format!("{label}.deadline_unit"),
+                format!("{u:?} is not one of: working_days, calendar_days"),
+            ),
+            _ => e.push(
+                &format!("{label}.deadline_unit"),
+                "deadline_days and deadline_unit go together: give both or neither",
+            ),
         }
     }
     let mut seen = HashSet::new();
@@ -318,18 +436,43 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
         e.text(&format!("{label}.address"), &r.address, 300);
         match (r.kind.as_str(), &r.institution) {
             ("vpvkac", _) => {}
-            ("institution_centre", Some(i)) => {
-                check_ref(&mut e, &format!("{label}.institution"), "institution", i, &institutions, &known.institutions)
-            }
-            ("institution_centre", None) => e.push(&format!("{label}.institution"), "an institution's centre needs its institution"),
-            (k, _) => e.push(&format!("{label}.kind"), format!("{k:?} is not one of: vpvkac, institution_centre")),
+            ("institution_centre", Some(i)) => check_ref(
+                &mut e,
+                &format!("{label}.institution"),
+                "institution",
+                i,
+                &institutions,
+                &known.institutions,
+            ),
+            ("institution_centre", None) => e.push(
+                &format!("{label}.institution"),
+                "an institution's centre needs its institution",
+            ),
+            (k, _) => e.push(
+                &format!("{label}.kind"),
+                format!("{k:?} is not one of: vpvkac, institution_centre"),
+            ),
         }
         if let (Some(i), "vpvkac") = (&r.institution, r.kind.as_str()) {
-            check_ref(&mut e, &format!("{label}.institution"), "institution", i, &institutions, &known.institutions);
+            check_ref(
+                &mut e,
+                &format!("{label}.institution"),
+                "institution",
+                i,
+                &institutions,
+                &known.institutions,
+            );
         }
         check_hours(&mut e, label, &r.opening_hours);
         for (i, s) in r.services.iter().enumerate() {
-            check_ref(&mut e, &format!("{label}.services[{i}]"), "service", s, &services, &known.services);
+            check_ref(
+                &mut e,
+                &format!("{label}.services[{i}]"),
+                "service",
+                s,
+                &services,
+                &known.services,
+            );
         }
     }
     e.0
@@ -341,7 +484,11 @@ fn json(v: &impl Serialize) -> Result<String> {
 
 macro_rules! codes {
     ($ex:expr, $sql:literal) => {
-        sqlx::query_scalar::<_, String>($sql).fetch_all($ex).await?.into_iter().collect::<HashSet<String>>()
+        sqlx::query_scalar::<_, String>($sql)
+            .fetch_all($ex)
+            .await?
+            .into_iter()
+            .collect::<HashSet<String>>()
     };
 }
 
@@ -363,7 +510,11 @@ impl Store {
                 return Err(StoreError::invalid(errors));
             }
             let mut count = |register: &str, existed: bool| {
-                let map = if existed { &mut report.updated } else { &mut report.created };
+                let map = if existed {
+                    &mut report.updated
+                } else {
+                    &mut report.created
+                };
                 *map.entry(register.to_string()).or_insert(0) += 1;
             };
 
@@ -440,7 +591,10 @@ impl Store {
                 .await?;
                 count("services", known.services.contains(&r.code));
                 // The service's own lists are the truth for its links.
-                sqlx::query("DELETE FROM service_life_situations WHERE service = $1").bind(&r.code).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM service_life_situations WHERE service = $1")
+                    .bind(&r.code)
+                    .execute(&mut *tx)
+                    .await?;
                 for l in &r.life_situations {
                     sqlx::query("INSERT INTO service_life_situations (service, life_situation) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(&r.code)
@@ -448,7 +602,10 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                sqlx::query("DELETE FROM service_resources WHERE service = $1").bind(&r.code).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM service_resources WHERE service = $1")
+                    .bind(&r.code)
+                    .execute(&mut *tx)
+                    .await?;
                 for x in &r.resources {
                     sqlx::query("INSERT INTO service_resources (service, resource) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(&r.code)
@@ -487,7 +644,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 count("locations", known.locations.contains(&r.id));
-                sqlx::query("DELETE FROM location_services WHERE location = $1").bind(&r.id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM location_services WHERE location = $1")
+                    .bind(&r.id)
+                    .execute(&mut *tx)
+                    .await?;
                 for s in &r.services {
                     sqlx::query("INSERT INTO location_services (location, service) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(&r.id)
@@ -502,44 +662,73 @@ impl Store {
 
     pub async fn institutions(&self) -> Result<Vec<Institution>> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as::<_, Institution>("SELECT code, name_lv, name_en, kind, parent FROM institutions ORDER BY code")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as::<_, Institution>(
+                "SELECT code, name_lv, name_en, kind, parent FROM institutions ORDER BY code",
+            )
+            .fetch_all(pool)
+            .await?
         }))
     }
 
     pub async fn resources(&self) -> Result<Vec<Resource>> {
         Ok(on_pool!(self, |pool| {
-            sqlx::query_as::<_, Resource>("SELECT id, name, name_en, kind, owner, manager FROM resources ORDER BY id")
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as::<_, Resource>(
+                "SELECT id, name, name_en, kind, owner, manager FROM resources ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
         }))
     }
 
     pub async fn life_situations(&self) -> Result<Vec<LifeSituation>> {
-        let (rows, links): (Vec<(String, String, Option<String>)>, Vec<(String, String)>) = on_pool!(self, |pool| {
-            (
+        let (rows, links): (Vec<(String, String, Option<String>)>, Vec<(String, String)>) = on_pool!(
+            self,
+            |pool| {
+                (
                 sqlx::query_as("SELECT id, name_lv, name_en FROM life_situations ORDER BY id").fetch_all(pool).await?,
                 sqlx::query_as("SELECT life_situation, service FROM service_life_situations ORDER BY service")
                     .fetch_all(pool)
                     .await?,
             )
-        });
+            }
+        );
         let mut by_ls: HashMap<String, Vec<String>> = HashMap::new();
         for (ls, s) in links {
             by_ls.entry(ls).or_default().push(s);
         }
         Ok(rows
             .into_iter()
-            .map(|(id, name_lv, name_en)| LifeSituation { services: by_ls.remove(&id).unwrap_or_default(), id, name_lv, name_en })
+            .map(|(id, name_lv, name_en)| LifeSituation {
+                services: by_ls.remove(&id).unwrap_or_default(),
+                id,
+                name_lv,
+                name_en,
+            })
             .collect())
     }
 
     /// Services, optionally of one institution or one life situation.
-    pub async fn services(&self, institution: Option<&str>, life_situation: Option<&str>) -> Result<Vec<Service>> {
-        type Row = (String, String, String, Option<String>, Option<String>, Option<String>, String, i64, Option<i64>, Option<String>);
-        let (rows, ls_links, res_links): (Vec<Row>, Vec<(String, String)>, Vec<(String, String)>) = on_pool!(self, |pool| {
-            (
+    pub async fn services(
+        &self,
+        institution: Option<&str>,
+        life_situation: Option<&str>,
+    ) -> Result<Vec<Service>> {
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            i64,
+            Option<i64>,
+            Option<String>,
+        );
+        let (rows, ls_links, res_links): (Vec<Row>, Vec<(String, String)>, Vec<(String, String)>) = on_pool!(
+            self,
+            |pool| {
+                (
                 sqlx::query_as(
                     "SELECT code, institution, name_lv, name_en, description_lv, description_en, channels, fee_cents, \
                      deadline_days, deadline_unit FROM services s \
@@ -556,7 +745,8 @@ impl Store {
                     .await?,
                 sqlx::query_as("SELECT service, resource FROM service_resources ORDER BY resource").fetch_all(pool).await?,
             )
-        });
+            }
+        );
         let group = |links: Vec<(String, String)>| {
             let mut m: HashMap<String, Vec<String>> = HashMap::new();
             for (s, x) in links {
@@ -566,22 +756,36 @@ impl Store {
         };
         let (mut ls, mut res) = (group(ls_links), group(res_links));
         rows.into_iter()
-            .map(|(code, institution, name_lv, name_en, description_lv, description_en, channels, fee, deadline_days, deadline_unit)| {
-                Ok(Service {
-                    channels: serde_json::from_str(&channels).map_err(|e| StoreError::Corrupt(format!("channels: {e}")))?,
-                    life_situations: ls.remove(&code).unwrap_or_default(),
-                    resources: res.remove(&code).unwrap_or_default(),
-                    fee_eur: fee as f64 / 100.0,
+            .map(
+                |(
                     code,
                     institution,
                     name_lv,
                     name_en,
                     description_lv,
                     description_en,
+                    channels,
+                    fee,
                     deadline_days,
                     deadline_unit,
-                })
-            })
+                )| {
+                    Ok(Service {
+                        channels: serde_json::from_str(&channels)
+                            .map_err(|e| StoreError::Corrupt(format!("channels: {e}")))?,
+                        life_situations: ls.remove(&code).unwrap_or_default(),
+                        resources: res.remove(&code).unwrap_or_default(),
+                        fee_eur: fee as f64 / 100.0,
+                        code,
+                        institution,
+                        name_lv,
+                        name_en,
+                        description_lv,
+                        description_en,
+                        deadline_days,
+                        deadline_unit,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -594,7 +798,17 @@ impl Store {
     }
 
     pub async fn locations(&self) -> Result<Vec<Location>> {
-        type Row = (String, String, String, Option<String>, Option<String>, String, String, String, String);
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            String,
+            String,
+        );
         let (rows, links): (Vec<Row>, Vec<(String, String)>) = on_pool!(self, |pool| {
             (
                 sqlx::query_as(
@@ -611,21 +825,24 @@ impl Store {
             by_loc.entry(l).or_default().push(s);
         }
         rows.into_iter()
-            .map(|(id, name, kind, institution, operator_lv, town, address, hours, equipment)| {
-                let corrupt = |e: serde_json::Error| StoreError::Corrupt(format!("location {id}: {e}"));
-                Ok(Location {
-                    opening_hours: serde_json::from_str(&hours).map_err(corrupt)?,
-                    equipment: serde_json::from_str(&equipment).map_err(corrupt)?,
-                    services: by_loc.remove(&id).unwrap_or_default(),
-                    id,
-                    name,
-                    kind,
-                    institution,
-                    operator_lv,
-                    town,
-                    address,
-                })
-            })
+            .map(
+                |(id, name, kind, institution, operator_lv, town, address, hours, equipment)| {
+                    let corrupt =
+                        |e: serde_json::Error| StoreError::Corrupt(format!("location {id}: {e}"));
+                    Ok(Location {
+                        opening_hours: serde_json::from_str(&hours).map_err(corrupt)?,
+                        equipment: serde_json::from_str(&equipment).map_err(corrupt)?,
+                        services: by_loc.remove(&id).unwrap_or_default(),
+                        id,
+                        name,
+                        kind,
+                        institution,
+                        operator_lv,
+                        town,
+                        address,
+                    })
+                },
+            )
             .collect()
     }
 }
@@ -641,7 +858,10 @@ mod tests {
         assert_eq!(minutes("8:30"), None);
         let mut e = Errors::default();
         let mut h = BTreeMap::new();
-        h.insert("mon".to_string(), vec!["08:00-12:00".to_string(), "13:00-12:00".to_string()]);
+        h.insert(
+            "mon".to_string(),
+            vec!["08:00-12:00".to_string(), "13:00-12:00".to_string()],
+        );
         h.insert("funday".to_string(), vec![]);
         check_hours(&mut e, "x", &h);
         assert_eq!(e.0.len(), 2);
@@ -650,20 +870,32 @@ mod tests {
     #[test]
     fn bad_records_are_reported_with_their_position() {
         let mut batch = RegisterBatch::default();
-        let mut errors = Vec::new();
-        batch.add_file("institutions.json", r#"[{"id":"A","name_lv":"A","kind":"state","parent":null},{"id":"B"}]"#, &mut errors);
-        assert_eq!(errors.len(), 1);
-        assert!(errors[0].field.starts_with("institutions.json[1] (B)"), "{errors:?}");
+        batch.add_file(
+            "institutions.json",
+            r#"[{"id":"A","name_lv":"A","kind":"state","parent":null},{"id":"B"}]"#,
+        );
+        assert_eq!(batch.problems.len(), 1);
+        assert!(
+            batch.problems[0]
+                .field
+                .starts_with("institutions.json[1] (B)"),
+            "{:?}",
+            batch.problems
+        );
+        batch.problems.clear();
         batch.add_file(
             "services.json",
             r#"[{"code":"A-001","institution":"Z","name_lv":"x","channels":["fax"],"deadline_days":5,"deadline_unit":null}]"#,
-            &mut errors,
         );
         let problems = validate(&batch, &Known::default());
         let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["services.json[0] (A-001).institution", "services.json[0] (A-001).channels[0]", "services.json[0] (A-001).deadline_unit"]
+            [
+                "services.json[0] (A-001).institution",
+                "services.json[0] (A-001).channels[0]",
+                "services.json[0] (A-001).deadline_unit"
+            ]
         );
     }
 }

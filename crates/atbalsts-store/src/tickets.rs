@@ -8,7 +8,9 @@ use crate::now_micros;
 use atbalsts_domain::access::{Action, authorize, authorize_create};
 use atbalsts_domain::change::{self, Assignee, Change, Group};
 use atbalsts_domain::validate::fold;
-use atbalsts_domain::{Actor, Channel, DomainError, FieldError, Kind, Level, Priority, Status, TicketNumber};
+use atbalsts_domain::{
+    Actor, Channel, DomainError, FieldError, Kind, Level, Priority, Status, TicketNumber,
+};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
@@ -61,13 +63,32 @@ pub struct Created {
 /// A change as the API asks for it, before the store has loaded what it refers to.
 #[derive(Debug, Clone)]
 pub enum ChangeRequest {
-    Reply { body: String, await_requester: bool },
-    Note { body: String },
-    Assign { assignee: Option<i64>, group: Option<String> },
-    ChangeLevel { to: Level, reason: String, group: Option<String> },
-    Transfer { institution: String, reason: String },
-    Resolve { resolution: String },
-    Reopen { reason: Option<String> },
+    Reply {
+        body: String,
+        await_requester: bool,
+    },
+    Note {
+        body: String,
+    },
+    Assign {
+        assignee: Option<i64>,
+        group: Option<String>,
+    },
+    ChangeLevel {
+        to: Level,
+        reason: String,
+        group: Option<String>,
+    },
+    Transfer {
+        institution: String,
+        reason: String,
+    },
+    Resolve {
+        resolution: String,
+    },
+    Reopen {
+        reason: Option<String>,
+    },
     Close,
 }
 
@@ -144,10 +165,16 @@ macro_rules! fetch_ticket_row {
 
 macro_rules! exists {
     ($ex:expr, $table:literal, $key:literal, $value:expr) => {
-        sqlx::query_scalar::<_, i64>(concat!("SELECT COUNT(*) FROM ", $table, " WHERE ", $key, " = $1"))
-            .bind($value)
-            .fetch_one($ex)
-            .await?
+        sqlx::query_scalar::<_, i64>(concat!(
+            "SELECT COUNT(*) FROM ",
+            $table,
+            " WHERE ",
+            $key,
+            " = $1"
+        ))
+        .bind($value)
+        .fetch_one($ex)
+        .await?
             > 0
     };
 }
@@ -155,14 +182,21 @@ macro_rules! exists {
 /// Load a support group by code, or fail with a field error.
 macro_rules! load_group {
     ($ex:expr, $code:expr) => {{
-        let institution: Option<String> = sqlx::query_scalar("SELECT institution FROM support_groups WHERE code = $1")
-            .bind(&$code)
-            .fetch_optional($ex)
-            .await?;
+        let institution: Option<String> =
+            sqlx::query_scalar("SELECT institution FROM support_groups WHERE code = $1")
+                .bind(&$code)
+                .fetch_optional($ex)
+                .await?;
         match institution {
-            Some(institution) => Group { code: $code, institution },
+            Some(institution) => Group {
+                code: $code,
+                institution,
+            },
             None => {
-                return Err(StoreError::invalid(vec![FieldError::new("group", format!("no support group {}", $code))]));
+                return Err(StoreError::invalid(vec![FieldError::new(
+                    "group",
+                    format!("no support group {}", $code),
+                )]));
             }
         }
     }};
@@ -179,15 +213,28 @@ fn actor_ref(actor: &Actor, requester_name: &str) -> (&'static str, Option<i64>,
 
 impl Store {
     /// Register a new ticket, by a requester (`Actor::Anonymous`) or by staff on their behalf.
-    pub async fn create_ticket(&self, actor: &Actor, new: NewTicket, idem: Option<IdempotencyKey>) -> Result<Created> {
+    pub async fn create_ticket(
+        &self,
+        actor: &Actor,
+        new: NewTicket,
+        idem: Option<IdempotencyKey>,
+    ) -> Result<Created> {
         if let Actor::Staff(staff) = actor {
             authorize_create(staff, &new.institution, new.service.as_deref())?;
         }
         let now = now_micros();
         let by_requester = !matches!(actor, Actor::Staff(_));
-        let year = i64::from(jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year());
+        let year = i64::from(
+            jiff::Timestamp::now()
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .year(),
+        );
         let access_token = by_requester.then(new_secret);
-        let level = if by_requester { Level::Specialist } else { new.level };
+        let level = if by_requester {
+            Level::Specialist
+        } else {
+            new.level
+        };
 
         // Reference checks and the contact lookup read committed data outside the
         // write transaction, keeping the single SQLite writer's critical section short;
@@ -219,12 +266,17 @@ impl Store {
                             "this Idempotency-Key was already used for a different request; use a new key",
                         ));
                     }
-                    let row = fetch_ticket_row!(&mut *tx, ticket_id)
-                        .ok_or_else(|| StoreError::Corrupt("idempotency key without its ticket".into()))?;
+                    let row = fetch_ticket_row!(&mut *tx, ticket_id).ok_or_else(|| {
+                        StoreError::Corrupt("idempotency key without its ticket".into())
+                    })?;
                     let token = serde_json::from_str::<serde_json::Value>(&response)
                         .ok()
                         .and_then(|v| v["access_token"].as_str().map(str::to_string));
-                    return Ok(Created { ticket: row.into_ticket()?, access_token: token, replayed: true });
+                    return Ok(Created {
+                        ticket: row.into_ticket()?,
+                        access_token: token,
+                        replayed: true,
+                    });
                 }
             }
 
@@ -252,13 +304,18 @@ impl Store {
             .bind(year)
             .fetch_one(&mut *tx)
             .await?;
-            let number = TicketNumber { year: year as i16, seq }.to_string();
+            let number = TicketNumber {
+                year: year as i16,
+                seq,
+            }
+            .to_string();
             let search_text = fold(&format!("{} {} {}", new.subject, new.description, r.name));
             let created_by = match actor {
                 Actor::Staff(s) => Some(s.user_id),
                 _ => None,
             };
-            let tags = serde_json::to_string(&new.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let tags =
+                serde_json::to_string(&new.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
 
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO tickets (number, requester_id, institution, origin_institution, service, resource, \
@@ -322,8 +379,15 @@ impl Store {
             }
             id
         });
-        let ticket = self.ticket_by_id(id).await?.ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
-        Ok(Created { ticket, access_token, replayed: false })
+        let ticket = self
+            .ticket_by_id(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
+        Ok(Created {
+            ticket,
+            access_token,
+            replayed: false,
+        })
     }
 
     /// Every code the new ticket names must exist; all missing ones are reported together.
@@ -350,12 +414,41 @@ impl Store {
                 }
             }
         };
-        check("institution", "institution with code", Some(&new.institution), found.0);
-        check("service", "service with code", new.service.as_ref(), found.1);
-        check("resource", "resource with id", new.resource.as_ref(), found.2);
-        check("life_situation", "life situation with id", new.life_situation.as_ref(), found.3);
-        check("location", "location with id", new.location.as_ref(), found.4);
-        if missing.is_empty() { Ok(()) } else { Err(StoreError::invalid(missing)) }
+        check(
+            "institution",
+            "institution with code",
+            Some(&new.institution),
+            found.0,
+        );
+        check(
+            "service",
+            "service with code",
+            new.service.as_ref(),
+            found.1,
+        );
+        check(
+            "resource",
+            "resource with id",
+            new.resource.as_ref(),
+            found.2,
+        );
+        check(
+            "life_situation",
+            "life situation with id",
+            new.life_situation.as_ref(),
+            found.3,
+        );
+        check(
+            "location",
+            "location with id",
+            new.location.as_ref(),
+            found.4,
+        );
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::invalid(missing))
+        }
     }
 
     async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>> {
@@ -390,7 +483,9 @@ impl Store {
     /// A queue: tickets matching `filter` that `actor` may see, newest first.
     pub async fn list_tickets(&self, actor: &Actor, filter: &TicketFilter) -> Result<Page> {
         let Actor::Staff(staff) = actor else {
-            return Err(DomainError::Forbidden("only support staff can list tickets".into()).into());
+            return Err(
+                DomainError::Forbidden("only support staff can list tickets".into()).into(),
+            );
         };
         let mut sql = format!("SELECT {TICKET_COLUMNS} WHERE 1=1");
         let mut args: Vec<Arg> = Vec::new();
@@ -400,14 +495,21 @@ impl Store {
         };
         if let Some(scopes) = staff.visible_scopes() {
             if scopes.is_empty() {
-                return Ok(Page { items: Vec::new(), next_after: None });
+                return Ok(Page {
+                    items: Vec::new(),
+                    next_after: None,
+                });
             }
             sql.push_str(" AND (");
             for (i, scope) in scopes.iter().enumerate() {
                 if i > 0 {
                     sql.push_str(" OR ");
                 }
-                push(&mut sql, "(t.institution = $?", Arg::Text(scope.institution.clone()));
+                push(
+                    &mut sql,
+                    "(t.institution = $?",
+                    Arg::Text(scope.institution.clone()),
+                );
                 if let Some(service) = &scope.service {
                     push(&mut sql, " AND t.service = $?", Arg::Text(service.clone()));
                 }
@@ -422,7 +524,11 @@ impl Store {
             push(&mut sql, " AND t.group_code = $?", Arg::Text(v.clone()));
         }
         if let Some(v) = filter.level {
-            push(&mut sql, " AND t.level = $?", Arg::Int(i64::from(v.number())));
+            push(
+                &mut sql,
+                " AND t.level = $?",
+                Arg::Int(i64::from(v.number())),
+            );
         }
         if let Some(v) = filter.status {
             push(&mut sql, " AND t.status = $?", Arg::Text(v.as_str().into()));
@@ -436,23 +542,37 @@ impl Store {
             push(&mut sql, " AND t.service = $?", Arg::Text(v.clone()));
         }
         if let Some(v) = filter.channel {
-            push(&mut sql, " AND t.channel = $?", Arg::Text(v.as_str().into()));
+            push(
+                &mut sql,
+                " AND t.channel = $?",
+                Arg::Text(v.as_str().into()),
+            );
         }
         if let Some(v) = &filter.text {
             // Every word must appear, in any order.
             for word in fold(v).split_whitespace().take(8) {
                 let pattern = format!("%{}%", escape_like(word));
-                push(&mut sql, " AND t.search_text LIKE $? ESCAPE '\\'", Arg::Text(pattern));
+                push(
+                    &mut sql,
+                    " AND t.search_text LIKE $? ESCAPE '\\'",
+                    Arg::Text(pattern),
+                );
             }
         }
         if let Some(after) = filter.after {
             push(&mut sql, " AND t.id < $?", Arg::Int(after));
         }
         let limit = filter.limit.clamp(1, 200);
-        push(&mut sql, " ORDER BY t.id DESC LIMIT $?", Arg::Int(i64::from(limit) + 1));
+        push(
+            &mut sql,
+            " ORDER BY t.id DESC LIMIT $?",
+            Arg::Int(i64::from(limit) + 1),
+        );
 
         let rows: Vec<TicketRow> = on_pool!(self, |pool| {
-            bind_all!(sqlx::query_as::<_, TicketRow>(&sql), args).fetch_all(pool).await?
+            bind_all!(sqlx::query_as::<_, TicketRow>(&sql), args)
+                .fetch_all(pool)
+                .await?
         });
         let more = rows.len() > limit as usize;
         let items = rows
@@ -460,12 +580,21 @@ impl Store {
             .take(limit as usize)
             .map(TicketRow::into_ticket)
             .collect::<Result<Vec<_>>>()?;
-        let next_after = if more { items.last().map(|t| t.id) } else { None };
+        let next_after = if more {
+            items.last().map(|t| t.id)
+        } else {
+            None
+        };
         Ok(Page { items, next_after })
     }
 
     /// Apply one change to a ticket: authorise, decide, write, record.
-    pub async fn change_ticket(&self, actor: &Actor, id: i64, request: ChangeRequest) -> Result<Ticket> {
+    pub async fn change_ticket(
+        &self,
+        actor: &Actor,
+        id: i64,
+        request: ChangeRequest,
+    ) -> Result<Ticket> {
         let now = now_micros();
         in_tx!(self, |tx| {
             let row = fetch_ticket_row!(&mut *tx, id).ok_or_else(|| not_found(id))?;
@@ -473,30 +602,44 @@ impl Store {
             authorize(actor, Action::View, state.facts()).map_err(|_| not_found(id))?;
 
             let change = match request {
-                ChangeRequest::Reply { body, await_requester } => Change::Reply { body, await_requester },
+                ChangeRequest::Reply {
+                    body,
+                    await_requester,
+                } => Change::Reply {
+                    body,
+                    await_requester,
+                },
                 ChangeRequest::Note { body } => Change::Note { body },
                 ChangeRequest::Assign { assignee, group } => {
                     let assignee = match assignee {
                         None => None,
                         Some(user_id) => {
-                            let user: Option<(String, String)> =
-                                sqlx::query_as("SELECT name, role FROM users WHERE id = $1 AND active = TRUE")
-                                    .bind(user_id)
-                                    .fetch_optional(&mut *tx)
-                                    .await?;
+                            let user: Option<(String, String)> = sqlx::query_as(
+                                "SELECT name, role FROM users WHERE id = $1 AND active = TRUE",
+                            )
+                            .bind(user_id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                             let Some((name, role)) = user else {
                                 return Err(StoreError::invalid(vec![FieldError::new(
                                     "assignee",
                                     format!("no active staff member with id {user_id}"),
                                 )]));
                             };
-                            let scopes: Vec<(String, String)> =
-                                sqlx::query_as("SELECT institution, service FROM user_scopes WHERE user_id = $1")
-                                    .bind(user_id)
-                                    .fetch_all(&mut *tx)
-                                    .await?;
-                            let staff = crate::users::staff_actor(user_id, name.clone(), &role, scopes)?;
-                            Some(Assignee { user_id, name, covers_ticket: staff.covers(&state.institution, state.service.as_deref()) })
+                            let scopes: Vec<(String, String)> = sqlx::query_as(
+                                "SELECT institution, service FROM user_scopes WHERE user_id = $1",
+                            )
+                            .bind(user_id)
+                            .fetch_all(&mut *tx)
+                            .await?;
+                            let staff =
+                                crate::users::staff_actor(user_id, name.clone(), &role, scopes)?;
+                            Some(Assignee {
+                                user_id,
+                                name,
+                                covers_ticket: staff
+                                    .covers(&state.institution, state.service.as_deref()),
+                            })
                         }
                     };
                     let group = match group {
@@ -512,14 +655,20 @@ impl Store {
                     };
                     Change::ChangeLevel { to, reason, group }
                 }
-                ChangeRequest::Transfer { institution, reason } => {
+                ChangeRequest::Transfer {
+                    institution,
+                    reason,
+                } => {
                     if !exists!(&mut *tx, "institutions", "code", &institution) {
                         return Err(StoreError::invalid(vec![FieldError::new(
                             "institution",
                             format!("no institution with code {institution}"),
                         )]));
                     }
-                    Change::Transfer { institution, reason }
+                    Change::Transfer {
+                        institution,
+                        reason,
+                    }
                 }
                 ChangeRequest::Resolve { resolution } => Change::Resolve { resolution },
                 ChangeRequest::Reopen { reason } => Change::Reopen { reason },
@@ -528,7 +677,8 @@ impl Store {
 
             let outcome = change::plan(actor, &state, change)?;
             let new = &outcome.state;
-            let resolved_at = (new.status == Status::Resolved && state.status != Status::Resolved).then_some(now);
+            let resolved_at =
+                (new.status == Status::Resolved && state.status != Status::Resolved).then_some(now);
             let closed_at = (new.status == Status::Closed).then_some(now);
             sqlx::query(
                 "UPDATE tickets SET institution = $1, level = $2, status = $3, assignee_id = $4, group_code = $5, \
@@ -550,7 +700,11 @@ impl Store {
 
             let (actor_kind, actor_id, actor_name) = actor_ref(actor, &row.requester_name);
             if let Some(m) = &outcome.message {
-                let channel = if actor_kind == "requester" { row.channel.as_str() } else { "portal" };
+                let channel = if actor_kind == "requester" {
+                    row.channel.as_str()
+                } else {
+                    "portal"
+                };
                 sqlx::query(
                     "INSERT INTO ticket_messages (ticket_id, author_kind, author_user_id, author_name, internal, \
                      channel, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -608,7 +762,10 @@ impl Store {
     /// The audit trail of a ticket, oldest first (staff only: it includes internal detail).
     pub async fn events(&self, actor: &Actor, id: i64) -> Result<Vec<Event>> {
         if !matches!(actor, Actor::Staff(_)) {
-            return Err(DomainError::Forbidden("only support staff can read the audit trail".into()).into());
+            return Err(DomainError::Forbidden(
+                "only support staff can read the audit trail".into(),
+            )
+            .into());
         }
         self.ticket(actor, id).await?;
         let rows: Vec<EventRow> = on_pool!(self, |pool| {
@@ -629,5 +786,7 @@ fn not_found(id: i64) -> StoreError {
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }

@@ -16,13 +16,27 @@ pub struct NewUser {
 }
 
 /// Build the actor from stored columns; `service = ''` means the whole institution.
-pub(crate) fn staff_actor(user_id: i64, name: String, role: &str, scopes: Vec<(String, String)>) -> Result<StaffActor> {
-    let role = Role::parse(role).ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?;
+pub(crate) fn staff_actor(
+    user_id: i64,
+    name: String,
+    role: &str,
+    scopes: Vec<(String, String)>,
+) -> Result<StaffActor> {
+    let role =
+        Role::parse(role).ok_or_else(|| StoreError::Corrupt(format!("unknown role {role:?}")))?;
     let scopes = scopes
         .into_iter()
-        .map(|(institution, service)| Scope { institution, service: (!service.is_empty()).then_some(service) })
+        .map(|(institution, service)| Scope {
+            institution,
+            service: (!service.is_empty()).then_some(service),
+        })
         .collect();
-    Ok(StaffActor { user_id, name, role, scopes })
+    Ok(StaffActor {
+        user_id,
+        name,
+        role,
+        scopes,
+    })
 }
 
 impl Store {
@@ -36,24 +50,35 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if taken > 0 {
-                return Err(StoreError::conflict(format!("a user with e-mail {} already exists", user.email)));
+                return Err(StoreError::conflict(format!(
+                    "a user with e-mail {} already exists",
+                    user.email
+                )));
             }
             let mut errors = Vec::new();
             for s in &user.scopes {
-                let known: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM institutions WHERE code = $1")
-                    .bind(&s.institution)
-                    .fetch_one(&mut *tx)
-                    .await?;
+                let known: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM institutions WHERE code = $1")
+                        .bind(&s.institution)
+                        .fetch_one(&mut *tx)
+                        .await?;
                 if known == 0 {
-                    errors.push(FieldError::new("institution", format!("no institution with code {}", s.institution)));
+                    errors.push(FieldError::new(
+                        "institution",
+                        format!("no institution with code {}", s.institution),
+                    ));
                 }
                 if let Some(service) = &s.service {
-                    let owner: Option<String> = sqlx::query_scalar("SELECT institution FROM services WHERE code = $1")
-                        .bind(service)
-                        .fetch_optional(&mut *tx)
-                        .await?;
+                    let owner: Option<String> =
+                        sqlx::query_scalar("SELECT institution FROM services WHERE code = $1")
+                            .bind(service)
+                            .fetch_optional(&mut *tx)
+                            .await?;
                     if owner.is_none() {
-                        errors.push(FieldError::new("service", format!("no service with code {service}")));
+                        errors.push(FieldError::new(
+                            "service",
+                            format!("no service with code {service}"),
+                        ));
                     }
                 }
             }
@@ -88,12 +113,14 @@ impl Store {
         let hash = token_hash(&token);
         let now = now_micros();
         in_tx!(self, |tx| {
-            sqlx::query("INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
-                .bind(user_id)
-                .bind(&hash)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO api_tokens (user_id, token_hash, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(user_id)
+            .bind(&hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         });
         Ok(token)
     }
@@ -150,7 +177,15 @@ impl Store {
     }
 
     /// Create or update a support group, and add members.
-    pub async fn upsert_group(&self, code: &str, institution: &str, name_lv: &str, name_en: Option<&str>, level: i64, members: &[i64]) -> Result<()> {
+    pub async fn upsert_group(
+        &self,
+        code: &str,
+        institution: &str,
+        name_lv: &str,
+        name_en: Option<&str>,
+        level: i64,
+        members: &[i64],
+    ) -> Result<()> {
         in_tx!(self, |tx| {
             sqlx::query(
                 "INSERT INTO support_groups (code, institution, name_lv, name_en, level) VALUES ($1, $2, $3, $4, $5) \

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 fn names(dialect: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dialect);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dialect);
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -25,10 +27,16 @@ fn both_dialects_create_the_same_tables_and_indexes() {
     let objects = |dialect: &str| {
         let mut found = Vec::new();
         for name in names(dialect) {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dialect).join(name);
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dialect)
+                .join(name);
             for line in std::fs::read_to_string(path).unwrap().lines() {
                 let line = line.trim();
-                if let Some(rest) = line.strip_prefix("CREATE TABLE ").or_else(|| line.strip_prefix("CREATE INDEX ")) {
+                if let Some(rest) = line
+                    .strip_prefix("CREATE TABLE ")
+                    .or_else(|| line.strip_prefix("CREATE INDEX "))
+                {
                     found.push(rest.split_whitespace().next().unwrap().to_string());
                 }
             }

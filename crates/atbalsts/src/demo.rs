@@ -13,8 +13,14 @@ use serde::Deserialize;
 use std::path::PathBuf;
 
 const REGISTERS: [(&str, &str); 5] = [
-    (FILES[0], include_str!("../demo/registers/institutions.json")),
-    (FILES[1], include_str!("../demo/registers/life_situations.json")),
+    (
+        FILES[0],
+        include_str!("../demo/registers/institutions.json"),
+    ),
+    (
+        FILES[1],
+        include_str!("../demo/registers/life_situations.json"),
+    ),
     (FILES[2], include_str!("../demo/registers/resources.json")),
     (FILES[3], include_str!("../demo/registers/services.json")),
     (FILES[4], include_str!("../demo/registers/locations.json")),
@@ -83,14 +89,42 @@ struct RequesterData {
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 enum Step {
-    Reply { by: String, body: String, #[serde(default)] await_requester: bool },
-    Note { by: String, body: String },
-    Assign { by: String, assignee: Option<String>, group: Option<String> },
-    Escalate { by: String, level: u8, reason: String },
-    Transfer { by: String, institution: String, reason: String },
-    Resolve { by: String, resolution: String },
-    Reopen { by: String, reason: Option<String> },
-    Close { by: String },
+    Reply {
+        by: String,
+        body: String,
+        #[serde(default)]
+        await_requester: bool,
+    },
+    Note {
+        by: String,
+        body: String,
+    },
+    Assign {
+        by: String,
+        assignee: Option<String>,
+        group: Option<String>,
+    },
+    Escalate {
+        by: String,
+        level: u8,
+        reason: String,
+    },
+    Transfer {
+        by: String,
+        institution: String,
+        reason: String,
+    },
+    Resolve {
+        by: String,
+        resolution: String,
+    },
+    Reopen {
+        by: String,
+        reason: Option<String>,
+    },
+    Close {
+        by: String,
+    },
 }
 
 /// A login printed for the newcomer.
@@ -107,7 +141,10 @@ pub struct Logins {
 }
 
 /// An empty database: a removed-and-recreated SQLite directory, or an empty PostgreSQL.
-pub async fn fresh_store(data_dir: Option<PathBuf>, database_url: Option<String>) -> anyhow::Result<Store> {
+pub async fn fresh_store(
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+) -> anyhow::Result<Store> {
     if let Some(url) = database_url {
         let store = Store::open(Some(&url), std::path::Path::new(".")).await?;
         store.migrate().await?;
@@ -123,7 +160,10 @@ pub async fn fresh_store(data_dir: Option<PathBuf>, database_url: Option<String>
             .filter_map(Result::ok)
             .any(|e| !e.file_name().to_string_lossy().starts_with("atbalsts.db"));
         if foreign {
-            bail!("{} holds files that are not a demo database; choose another --data-dir", dir.display());
+            bail!(
+                "{} holds files that are not a demo database; choose another --data-dir",
+                dir.display()
+            );
         }
         std::fs::remove_dir_all(&dir).with_context(|| format!("emptying {}", dir.display()))?;
     }
@@ -135,41 +175,66 @@ pub async fn fresh_store(data_dir: Option<PathBuf>, database_url: Option<String>
 /// Load the bundled data; fails loudly if the data and the rules disagree.
 pub async fn load(store: &Store) -> anyhow::Result<Logins> {
     let mut batch = RegisterBatch::default();
-    let mut errors = Vec::new();
     for (file, text) in REGISTERS {
-        batch.add_file(file, text, &mut errors);
+        batch.add_file(file, text);
     }
-    if !errors.is_empty() {
-        bail!("bundled registers do not parse: {errors:?}");
-    }
-    store.import_registers(&batch).await.context("importing the bundled registers")?;
+    store
+        .import_registers(&batch)
+        .await
+        .context("importing the bundled registers")?;
 
     let people: People = serde_json::from_str(PEOPLE).context("demo/people.json")?;
-    let mut logins = Logins { staff: Vec::new(), requester: None };
+    let mut logins = Logins {
+        staff: Vec::new(),
+        requester: None,
+    };
     let mut members: Vec<(String, i64)> = Vec::new();
     for p in &people.staff {
-        let role = Role::parse(&p.role).with_context(|| format!("role {} of {}", p.role, p.email))?;
+        let role =
+            Role::parse(&p.role).with_context(|| format!("role {} of {}", p.role, p.email))?;
         let scopes = scopes_for(store, &p.institutions, &p.services).await?;
         let id = store
-            .create_user(&NewUser { email: p.email.clone(), name: p.name.clone(), role, scopes })
+            .create_user(&NewUser {
+                email: p.email.clone(),
+                name: p.name.clone(),
+                role,
+                scopes,
+            })
             .await
             .with_context(|| format!("staff member {}", p.email))?;
         for g in &p.groups {
             members.push((g.clone(), id));
         }
-        logins.staff.push(Login { email: p.email.clone(), role, token: store.issue_token(id).await? });
+        logins.staff.push(Login {
+            email: p.email.clone(),
+            role,
+            token: store.issue_token(id).await?,
+        });
     }
     for g in &people.groups {
-        let ids: Vec<i64> = members.iter().filter(|(c, _)| c == &g.code).map(|(_, id)| *id).collect();
+        let ids: Vec<i64> = members
+            .iter()
+            .filter(|(c, _)| c == &g.code)
+            .map(|(_, id)| *id)
+            .collect();
         store
-            .upsert_group(&g.code, &g.institution, &g.name_lv, g.name_en.as_deref(), g.level, &ids)
+            .upsert_group(
+                &g.code,
+                &g.institution,
+                &g.name_lv,
+                g.name_en.as_deref(),
+                g.level,
+                &ids,
+            )
             .await
             .with_context(|| format!("group {}", g.code))?;
     }
 
     let tickets: Vec<TicketData> = serde_json::from_str(TICKETS).context("demo/tickets.json")?;
     for (i, t) in tickets.into_iter().enumerate() {
-        load_ticket(store, t, &mut logins).await.with_context(|| format!("demo/tickets.json[{i}]"))?;
+        load_ticket(store, t, &mut logins)
+            .await
+            .with_context(|| format!("demo/tickets.json[{i}]"))?;
     }
     Ok(logins)
 }
@@ -202,7 +267,12 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
         subject: t.subject,
         description: t.description,
         tags: t.tags,
-        requester: NewRequester { name: t.requester.name, email: t.requester.email, phone: t.requester.phone, personal_code: None },
+        requester: NewRequester {
+            name: t.requester.name,
+            email: t.requester.email,
+            phone: t.requester.phone,
+            personal_code: None,
+        },
     };
     let created = store.create_ticket(&creator, new, None).await?;
     let id = created.ticket.id;
@@ -214,25 +284,72 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
         let by = |who: &str| {
             let who = who.to_string();
             async move {
-                if who == "requester" { Ok(Actor::Requester { ticket_id: id }) } else { staff(store, &who).await }
+                if who == "requester" {
+                    Ok(Actor::Requester { ticket_id: id })
+                } else {
+                    staff(store, &who).await
+                }
             }
         };
         let (actor, change) = match step {
-            Step::Reply { by: who, body, await_requester } => (by(&who).await?, ChangeRequest::Reply { body, await_requester }),
+            Step::Reply {
+                by: who,
+                body,
+                await_requester,
+            } => (
+                by(&who).await?,
+                ChangeRequest::Reply {
+                    body,
+                    await_requester,
+                },
+            ),
             Step::Note { by: who, body } => (by(&who).await?, ChangeRequest::Note { body }),
-            Step::Assign { by: who, assignee, group } => {
+            Step::Assign {
+                by: who,
+                assignee,
+                group,
+            } => {
                 let assignee = match assignee {
-                    Some(email) => Some(store.user_id_by_email(&email).await?.with_context(|| format!("assignee {email}"))?),
+                    Some(email) => Some(
+                        store
+                            .user_id_by_email(&email)
+                            .await?
+                            .with_context(|| format!("assignee {email}"))?,
+                    ),
                     None => None,
                 };
                 (by(&who).await?, ChangeRequest::Assign { assignee, group })
             }
-            Step::Escalate { by: who, level, reason } => {
+            Step::Escalate {
+                by: who,
+                level,
+                reason,
+            } => {
                 let to = Level::try_from(level).map_err(anyhow::Error::msg)?;
-                (by(&who).await?, ChangeRequest::ChangeLevel { to, reason, group: None })
+                (
+                    by(&who).await?,
+                    ChangeRequest::ChangeLevel {
+                        to,
+                        reason,
+                        group: None,
+                    },
+                )
             }
-            Step::Transfer { by: who, institution, reason } => (by(&who).await?, ChangeRequest::Transfer { institution, reason }),
-            Step::Resolve { by: who, resolution } => (by(&who).await?, ChangeRequest::Resolve { resolution }),
+            Step::Transfer {
+                by: who,
+                institution,
+                reason,
+            } => (
+                by(&who).await?,
+                ChangeRequest::Transfer {
+                    institution,
+                    reason,
+                },
+            ),
+            Step::Resolve {
+                by: who,
+                resolution,
+            } => (by(&who).await?, ChangeRequest::Resolve { resolution }),
             Step::Reopen { by: who, reason } => (by(&who).await?, ChangeRequest::Reopen { reason }),
             Step::Close { by: who } => (by(&who).await?, ChangeRequest::Close),
         };
@@ -241,7 +358,11 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
     if ticket.status != t.expected_status || ticket.level.number() != t.expected_level {
         bail!(
             "ticket {} ended {} at level {}, but the data expects {} at level {}",
-            ticket.number, ticket.status, ticket.level, t.expected_status, t.expected_level
+            ticket.number,
+            ticket.status,
+            ticket.level,
+            t.expected_status,
+            t.expected_level
         );
     }
     Ok(())
@@ -261,6 +382,9 @@ pub fn print_welcome(url: &str, logins: &Logins) {
     if let Some((number, id, token)) = &logins.requester {
         println!("A citizen's ticket {number}: {url}/api/v1/tickets/{id}?access_token={token}");
     }
-    println!("Try: curl -H 'Authorization: Bearer {}' {url}/api/v1/tickets", logins.staff.first().map_or("", |l| l.token.as_str()));
+    println!(
+        "Try: curl -H 'Authorization: Bearer {}' {url}/api/v1/tickets",
+        logins.staff.first().map_or("", |l| l.token.as_str())
+    );
     println!("Stop with Ctrl-C.");
 }

@@ -14,7 +14,11 @@ use std::path::PathBuf;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "atbalsts", version, about = "Atbalsts — support desk for public services")]
+#[command(
+    name = "atbalsts",
+    version,
+    about = "Atbalsts — support desk for public services"
+)]
 struct Cli {
     /// Settings file (TOML); default: ./atbalsts.toml when it exists.
     #[arg(long, global = true, value_name = "FILE")]
@@ -105,40 +109,75 @@ enum UserCommand {
 
 /// Service scopes pair each service with its owner; an institution that owns
 /// none of the given services is a whole-institution scope.
-pub async fn scopes_for(store: &Store, institutions: &[String], services: &[String]) -> anyhow::Result<Vec<Scope>> {
+pub async fn scopes_for(
+    store: &Store,
+    institutions: &[String],
+    services: &[String],
+) -> anyhow::Result<Vec<Scope>> {
     let mut scopes = Vec::new();
     for code in services {
-        let service = store.service(code).await.with_context(|| format!("service {code}"))?;
-        scopes.push(Scope { institution: service.institution, service: Some(code.clone()) });
+        let service = store
+            .service(code)
+            .await
+            .with_context(|| format!("service {code}"))?;
+        scopes.push(Scope {
+            institution: service.institution,
+            service: Some(code.clone()),
+        });
     }
     for institution in institutions {
         if !scopes.iter().any(|s| &s.institution == institution) {
-            scopes.push(Scope { institution: institution.clone(), service: None });
+            scopes.push(Scope {
+                institution: institution.clone(),
+                service: None,
+            });
         }
     }
     Ok(scopes)
 }
 
 fn init_logging(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
 }
 
 async fn open(settings: &Settings, storage: &StorageArgs) -> anyhow::Result<Store> {
-    let url = storage.database_url.clone().or_else(|| settings.database_url.clone());
-    let dir = storage.data_dir.clone().unwrap_or_else(|| settings.data_dir.clone());
-    let store = Store::open(url.as_deref(), &dir).await.context("opening the database")?;
+    let url = storage
+        .database_url
+        .clone()
+        .or_else(|| settings.database_url.clone());
+    let dir = storage
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.clone());
+    let store = Store::open(url.as_deref(), &dir)
+        .await
+        .context("opening the database")?;
     store.migrate().await.context("migrating the database")?;
     Ok(store)
 }
 
 /// Serve until Ctrl-C or SIGTERM, printing the address actually bound.
-async fn serve(store: Store, listen: &str, banner: impl FnOnce(&str)) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+async fn serve(
+    store: Store,
+    settings: &Settings,
+    listen: &str,
+    banner: impl FnOnce(&str),
+) -> anyhow::Result<()> {
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
     let addr = listener.local_addr()?;
     println!("Atbalsts listening on http://{addr}");
     banner(&format!("http://{addr}"));
-    atbalsts_api::serve(listener, store.clone(), shutdown_signal()).await?;
+    let config = atbalsts_api::ApiConfig {
+        public_creates_per_minute: settings.public_creates_per_minute,
+    };
+    atbalsts_api::serve(listener, store.clone(), &config, shutdown_signal()).await?;
     store.close().await;
     Ok(())
 }
@@ -149,7 +188,8 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };
@@ -174,19 +214,37 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { storage, listen } => {
             let store = open(&settings, &storage).await?;
-            serve(store, listen.as_deref().unwrap_or(&settings.listen), |_| {}).await
+            serve(
+                store,
+                &settings,
+                listen.as_deref().unwrap_or(&settings.listen),
+                |_| {},
+            )
+            .await
         }
-        Command::Demo { data_dir, database_url, listen } => {
+        Command::Demo {
+            data_dir,
+            database_url,
+            listen,
+        } => {
             let store = demo::fresh_store(data_dir, database_url).await?;
             let logins = demo::load(&store).await?;
-            serve(store, listen.as_deref().unwrap_or(&settings.listen), |url| demo::print_welcome(url, &logins)).await
+            serve(
+                store,
+                &settings,
+                listen.as_deref().unwrap_or(&settings.listen),
+                |url| demo::print_welcome(url, &logins),
+            )
+            .await
         }
         Command::Migrate { storage } => {
             open(&settings, &storage).await?;
             println!("The database schema is up to date.");
             Ok(())
         }
-        Command::Import { what: ImportCommand::Registers { dir, storage } } => {
+        Command::Import {
+            what: ImportCommand::Registers { dir, storage },
+        } => {
             let store = open(&settings, &storage).await?;
             let result = match RegisterBatch::read_dir(&dir) {
                 Ok(batch) => store.import_registers(&batch).await,
@@ -209,7 +267,17 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::User { what: UserCommand::Add { email, name, role, institutions, services, storage } } => {
+        Command::User {
+            what:
+                UserCommand::Add {
+                    email,
+                    name,
+                    role,
+                    institutions,
+                    services,
+                    storage,
+                },
+        } => {
             let Some(role) = Role::parse(&role) else {
                 bail!("unknown role {role:?}; use one of: {}", Role::expected());
             };
@@ -217,11 +285,22 @@ async fn main() -> anyhow::Result<()> {
             let email = errors.email("email", &email);
             let name = errors.text("name", &name, atbalsts_domain::validate::MAX_NAME);
             if let Err(errs) = errors.finish(()) {
-                bail!("{}", errs.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "));
+                bail!(
+                    "{}",
+                    errs.iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                );
             }
             let store = open(&settings, &storage).await?;
             let scopes = scopes_for(&store, &institutions, &services).await?;
-            let user = NewUser { email, name, role, scopes };
+            let user = NewUser {
+                email,
+                name,
+                role,
+                scopes,
+            };
             let id = match store.create_user(&user).await {
                 Ok(id) => id,
                 Err(e) => {

@@ -15,9 +15,20 @@ pub struct Settings {
     pub database_url: Option<String>,
     /// Log filter, e.g. `info` or `atbalsts=debug`.
     pub log: String,
+    /// Tickets one client address may create per minute without signing in.
+    pub public_creates_per_minute: u32,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
+
+/// The setting names; each is also read from `ATBALSTS_<NAME>`.
+const KEYS: [&str; 5] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "log",
+    "public_creates_per_minute",
+];
 
 impl Settings {
     /// Load defaults, then `file` (or `atbalsts.toml` if present), then the environment.
@@ -25,13 +36,27 @@ impl Settings {
         let mut builder = config::Config::builder()
             .set_default("listen", "127.0.0.1:8080")?
             .set_default("data_dir", "./atbalsts-data")?
-            .set_default("log", "info")?;
+            .set_default("log", "info")?
+            .set_default("public_creates_per_minute", 30)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
-            None => builder.add_source(config::File::with_name(DEFAULT_CONFIG_FILE).required(false)),
+            None => {
+                builder.add_source(config::File::with_name(DEFAULT_CONFIG_FILE).required(false))
+            }
         };
+        // Only the settings' own variables: others share the prefix (ATBALSTS_TEST_…, ATBALSTS_BENCH_…).
+        let env: config::Map<String, String> = std::env::vars()
+            .filter(|(k, _)| {
+                KEYS.iter()
+                    .any(|key| k.strip_prefix("ATBALSTS_") == Some(&key.to_uppercase()))
+            })
+            .collect();
         builder
-            .add_source(config::Environment::with_prefix("ATBALSTS").try_parsing(false))
+            .add_source(
+                config::Environment::with_prefix("ATBALSTS")
+                    .source(Some(env))
+                    .try_parsing(true),
+            )
             .build()
             .and_then(config::Config::try_deserialize)
             .context("reading settings (file and ATBALSTS_* environment)")

@@ -16,7 +16,10 @@ pub fn api() -> Router<AppState> {
         .route("/locations", get(registers::locations))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get))
-        .route("/tickets/{id}/messages", get(tickets::messages).post(tickets::add_message))
+        .route(
+            "/tickets/{id}/messages",
+            get(tickets::messages).post(tickets::add_message),
+        )
         .route("/tickets/{id}/events", get(tickets::events))
         .route("/tickets/{id}/escalate", post(tickets::escalate))
         .route("/tickets/{id}/transfer", post(tickets::transfer))

@@ -26,14 +26,24 @@ pub struct ServiceQuery {
 
 #[utoipa::path(get, path = "/api/v1/services", tag = "registers", params(ServiceQuery),
     responses((status = 200, body = [Service])))]
-pub async fn services(State(s): State<AppState>, Query(q): Query<ServiceQuery>) -> ApiResult<Json<Vec<Service>>> {
-    Ok(Json(s.store.services(q.institution.as_deref(), q.life_situation.as_deref()).await?))
+pub async fn services(
+    State(s): State<AppState>,
+    Query(q): Query<ServiceQuery>,
+) -> ApiResult<Json<Vec<Service>>> {
+    Ok(Json(
+        s.store
+            .services(q.institution.as_deref(), q.life_situation.as_deref())
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/services/{code}", tag = "registers",
     params(("code" = String, Path, description = "service code, e.g. PMLP-003")),
     responses((status = 200, body = Service), (status = 404, body = crate::error::Problem)))]
-pub async fn service(State(s): State<AppState>, Path(code): Path<String>) -> ApiResult<Json<Service>> {
+pub async fn service(
+    State(s): State<AppState>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<Service>> {
     Ok(Json(s.store.service(&code).await?))
 }
 

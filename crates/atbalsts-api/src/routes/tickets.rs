@@ -7,7 +7,10 @@ use crate::extract::{ClientIp, Json, Query, TicketId};
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, Channel, FieldError, Kind, Level, Priority, Status};
 use atbalsts_store::model::{Event, Message, Ticket};
-use atbalsts_store::tickets::{AssigneeFilter, ChangeRequest, IdempotencyKey, NewRequester, NewTicket, TicketFilter, token_hash};
+use atbalsts_store::tickets::{
+    AssigneeFilter, ChangeRequest, IdempotencyKey, NewRequester, NewTicket, TicketFilter,
+    token_hash,
+};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -56,7 +59,12 @@ pub struct CreateTicketBody {
 impl CreateTicketBody {
     fn validate(self, by_staff: bool) -> Result<NewTicket, Vec<FieldError>> {
         let mut e = Errors::default();
-        let channel = e.one_of("channel", &self.channel, Channel::parse, Channel::expected());
+        let channel = e.one_of(
+            "channel",
+            &self.channel,
+            Channel::parse,
+            Channel::expected(),
+        );
         let kind = e.one_of("kind", &self.kind, Kind::parse, Kind::expected());
         let priority = match &self.priority {
             None => Some(Priority::Normal),
@@ -65,7 +73,10 @@ impl CreateTicketBody {
         let level = match self.level {
             None => Some(Level::Specialist),
             Some(_) if !by_staff => {
-                e.push("level", "only support staff can choose the level; leave it out");
+                e.push(
+                    "level",
+                    "only support staff can choose the level; leave it out",
+                );
                 None
             }
             Some(n) => {
@@ -78,15 +89,31 @@ impl CreateTicketBody {
         };
         let location = e.opt_code("location", self.location.as_deref());
         match (channel, &location) {
-            (Some(Channel::InPerson), None) => e.push("location", "an in-person visit needs the location where it happened"),
-            (Some(c), Some(_)) if c != Channel::InPerson => e.push("location", "a location is only given for in-person visits"),
+            (Some(Channel::InPerson), None) => e.push(
+                "location",
+                "an in-person visit needs the location where it happened",
+            ),
+            (Some(c), Some(_)) if c != Channel::InPerson => {
+                e.push("location", "a location is only given for in-person visits")
+            }
             _ => {}
         }
         let r = &self.requester;
-        let email = r.email.as_deref().filter(|s| !s.trim().is_empty()).map(|v| e.email("requester.email", v));
-        let phone = r.phone.as_deref().filter(|s| !s.trim().is_empty()).map(|v| e.phone("requester.phone", v));
+        let email = r
+            .email
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|v| e.email("requester.email", v));
+        let phone = r
+            .phone
+            .as_deref()
+            .filter(|s| !s.trim().is_empty())
+            .map(|v| e.phone("requester.phone", v));
         if email.is_none() && phone.is_none() {
-            e.push("requester", "give an e-mail address or a phone number so that we can answer");
+            e.push(
+                "requester",
+                "give an e-mail address or a phone number so that we can answer",
+            );
         }
         let requester = NewRequester {
             name: e.text("requester.name", &r.name, validate::MAX_NAME),
@@ -148,7 +175,8 @@ pub async fn create(
     match actor {
         Actor::Requester { .. } => {
             return Err(ApiError::BadRequest(
-                "an access token is for following one ticket; leave it out to create a new one".into(),
+                "an access token is for following one ticket; leave it out to create a new one"
+                    .into(),
             ));
         }
         Actor::Anonymous => s.limits.public_create(ip)?,
@@ -159,21 +187,45 @@ pub async fn create(
     let new = raw.validate(by_staff).map_err(ApiError::Invalid)?;
     let idem = idempotency_key(&headers, &actor, &body)?;
     let created = s.store.create_ticket(&actor, new, idem).await?;
-    let status = if created.replayed { StatusCode::OK } else { StatusCode::CREATED };
-    let ticket = if by_staff { created.ticket } else { for_requester(created.ticket) };
+    let status = if created.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let ticket = if by_staff {
+        created.ticket
+    } else {
+        for_requester(created.ticket)
+    };
     let location = format!("/api/v1/tickets/{}", ticket.id);
-    Ok((status, [(axum::http::header::LOCATION, location)], axum::Json(CreatedTicket { ticket, access_token: created.access_token }))
+    Ok((
+        status,
+        [(axum::http::header::LOCATION, location)],
+        axum::Json(CreatedTicket {
+            ticket,
+            access_token: created.access_token,
+        }),
+    )
         .into_response())
 }
 
 /// The body is read once, both to parse it and to fingerprint it for idempotency.
-fn parse_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes) -> ApiResult<Json<T>> {
+fn parse_json<T: serde::de::DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> ApiResult<Json<T>> {
     let is_json = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
     if !is_json {
-        return Err(ApiError::BadRequest("send the body as JSON with the header Content-Type: application/json".into()));
+        return Err(ApiError::BadRequest(
+            "send the body as JSON with the header Content-Type: application/json".into(),
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
@@ -182,7 +234,11 @@ fn parse_json<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &Bytes)
         if inner.is_syntax() || inner.is_eof() {
             ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
         } else if let Some(field) = missing_field(&inner.to_string()) {
-            let full = if path == "." { field.to_string() } else { format!("{path}.{field}") };
+            let full = if path == "." {
+                field.to_string()
+            } else {
+                format!("{path}.{field}")
+            };
             ApiError::Invalid(vec![FieldError::new(full, "is required")])
         } else if path == "." {
             ApiError::BadRequest(format!("the body does not fit: {inner}"))
@@ -198,14 +254,22 @@ fn missing_field(message: &str) -> Option<&str> {
     message.strip_prefix("missing field `")?.split('`').next()
 }
 
-fn idempotency_key(headers: &HeaderMap, actor: &Actor, body: &Bytes) -> ApiResult<Option<IdempotencyKey>> {
-    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else { return Ok(None) };
+fn idempotency_key(
+    headers: &HeaderMap,
+    actor: &Actor,
+    body: &Bytes,
+) -> ApiResult<Option<IdempotencyKey>> {
+    let Some(value) = headers.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
     let key = value
         .to_str()
         .ok()
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200)
-        .ok_or_else(|| ApiError::BadRequest("Idempotency-Key must be 1–200 visible ASCII characters".into()))?;
+        .ok_or_else(|| {
+            ApiError::BadRequest("Idempotency-Key must be 1–200 visible ASCII characters".into())
+        })?;
     let actor = match actor {
         Actor::Staff(s) => format!("user:{}", s.user_id),
         _ => "public".to_string(),
@@ -226,21 +290,34 @@ fn for_requester(mut t: Ticket) -> Ticket {
 }
 
 fn shaped(actor: &Actor, t: Ticket) -> Ticket {
-    if matches!(actor, Actor::Staff(_)) { t } else { for_requester(t) }
+    if matches!(actor, Actor::Staff(_)) {
+        t
+    } else {
+        for_requester(t)
+    }
 }
 
 /// A ticket, to staff in scope or to the requester with its access token.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
     params(("id" = i64, Path), ("access_token" = Option<String>, Query, description = "the requester's access token")),
     responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn get(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId) -> ApiResult<axum::Json<Ticket>> {
+pub async fn get(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+) -> ApiResult<axum::Json<Ticket>> {
     require_someone(&actor)?;
-    Ok(axum::Json(shaped(&actor, s.store.ticket(&actor, id).await?)))
+    Ok(axum::Json(shaped(
+        &actor,
+        s.store.ticket(&actor, id).await?,
+    )))
 }
 
 fn require_someone(actor: &Actor) -> ApiResult<()> {
     if matches!(actor, Actor::Anonymous) {
-        Err(ApiError::Unauthorized("sign in with an API token, or use the ticket's access token".into()))
+        Err(ApiError::Unauthorized(
+            "sign in with an API token, or use the ticket's access token".into(),
+        ))
     } else {
         Ok(())
     }
@@ -282,18 +359,30 @@ fn encode_cursor(id: i64) -> String {
 
 fn decode_cursor(c: &str) -> Option<i64> {
     let bytes = URL_SAFE_NO_PAD.decode(c).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("t:")?.parse().ok()
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("t:")?
+        .parse()
+        .ok()
 }
 
 /// A queue of tickets in the caller's scope, newest first, with keyset paging.
 #[utoipa::path(get, path = "/api/v1/tickets", tag = "tickets", params(ListQuery),
     responses((status = 200, body = TicketPage), (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem)))]
-pub async fn list(State(s): State<AppState>, Auth(actor): Auth, Query(q): Query<ListQuery>) -> ApiResult<axum::Json<TicketPage>> {
+pub async fn list(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<axum::Json<TicketPage>> {
     let Actor::Staff(staff) = &actor else {
         require_someone(&actor)?;
-        return Err(ApiError::Forbidden("only support staff can list tickets".into()));
+        return Err(ApiError::Forbidden(
+            "only support staff can list tickets".into(),
+        ));
     };
-    let bad = |what: &str, v: &str, expected: String| ApiError::BadRequest(format!("{what} {v:?} is not one of: {expected}"));
+    let bad = |what: &str, v: &str, expected: String| {
+        ApiError::BadRequest(format!("{what} {v:?} is not one of: {expected}"))
+    };
     let mut filter = TicketFilter {
         institution: q.institution,
         group: q.group,
@@ -303,31 +392,41 @@ pub async fn list(State(s): State<AppState>, Auth(actor): Auth, Query(q): Query<
         ..TicketFilter::default()
     };
     if !(1..=200).contains(&filter.limit) {
-        return Err(ApiError::BadRequest("limit must be between 1 and 200".into()));
+        return Err(ApiError::BadRequest(
+            "limit must be between 1 and 200".into(),
+        ));
     }
     if let Some(l) = q.level {
         filter.level = Some(Level::try_from(l).map_err(ApiError::BadRequest)?);
     }
     if let Some(v) = q.status {
-        filter.status = Some(Status::parse(&v).ok_or_else(|| bad("status", &v, Status::expected()))?);
+        filter.status =
+            Some(Status::parse(&v).ok_or_else(|| bad("status", &v, Status::expected()))?);
     }
     if let Some(v) = q.channel {
-        filter.channel = Some(Channel::parse(&v).ok_or_else(|| bad("channel", &v, Channel::expected()))?);
+        filter.channel =
+            Some(Channel::parse(&v).ok_or_else(|| bad("channel", &v, Channel::expected()))?);
     }
     filter.assignee = match q.assignee.as_deref() {
         None => AssigneeFilter::Any,
         Some("none") => AssigneeFilter::Unassigned,
         Some("me") => AssigneeFilter::User(staff.user_id),
-        Some(v) => AssigneeFilter::User(
-            v.parse()
-                .map_err(|_| ApiError::BadRequest(format!("assignee {v:?} must be a user id, \"me\" or \"none\"")))?,
-        ),
+        Some(v) => AssigneeFilter::User(v.parse().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "assignee {v:?} must be a user id, \"me\" or \"none\""
+            ))
+        })?),
     };
     if let Some(c) = q.cursor {
-        filter.after = Some(decode_cursor(&c).ok_or_else(|| ApiError::BadRequest("the cursor is not valid; start again without it".into()))?);
+        filter.after = Some(decode_cursor(&c).ok_or_else(|| {
+            ApiError::BadRequest("the cursor is not valid; start again without it".into())
+        })?);
     }
     let page = s.store.list_tickets(&actor, &filter).await?;
-    Ok(axum::Json(TicketPage { items: page.items, next_cursor: page.next_after.map(encode_cursor) }))
+    Ok(axum::Json(TicketPage {
+        items: page.items,
+        next_cursor: page.next_after.map(encode_cursor),
+    }))
 }
 
 /// A public reply (to or from the requester) or an internal note.
@@ -346,7 +445,11 @@ pub struct MessageBody {
 /// The thread; requesters see public messages only.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)),
     responses((status = 200, body = [Message]), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn messages(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId) -> ApiResult<axum::Json<Vec<Message>>> {
+pub async fn messages(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+) -> ApiResult<axum::Json<Vec<Message>>> {
     require_someone(&actor)?;
     Ok(axum::Json(s.store.messages(&actor, id).await?))
 }
@@ -354,15 +457,32 @@ pub async fn messages(State(s): State<AppState>, Auth(actor): Auth, TicketId(id)
 /// Reply (staff or requester) or add an internal note (staff).
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)), request_body = MessageBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn add_message(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId, Json(b): Json<MessageBody>) -> ApiResult<axum::Json<Ticket>> {
+pub async fn add_message(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<MessageBody>,
+) -> ApiResult<axum::Json<Ticket>> {
     let mut e = Errors::default();
     let body = e.text("body", &b.body, validate::MAX_BODY);
     e.finish(()).map_err(ApiError::Invalid)?;
-    let change = if b.internal { ChangeRequest::Note { body } } else { ChangeRequest::Reply { body, await_requester: b.await_requester } };
+    let change = if b.internal {
+        ChangeRequest::Note { body }
+    } else {
+        ChangeRequest::Reply {
+            body,
+            await_requester: b.await_requester,
+        }
+    };
     apply(&s, actor, id, change).await
 }
 
-async fn apply(s: &AppState, actor: Actor, id: i64, change: ChangeRequest) -> ApiResult<axum::Json<Ticket>> {
+async fn apply(
+    s: &AppState,
+    actor: Actor,
+    id: i64,
+    change: ChangeRequest,
+) -> ApiResult<axum::Json<Ticket>> {
     require_someone(&actor)?;
     let ticket = s.store.change_ticket(&actor, id, change).await?;
     Ok(axum::Json(shaped(&actor, ticket)))
@@ -371,7 +491,11 @@ async fn apply(s: &AppState, actor: Actor, id: i64, change: ChangeRequest) -> Ap
 /// The audit trail, oldest first (staff only).
 #[utoipa::path(get, path = "/api/v1/tickets/{id}/events", tag = "tickets", params(("id" = i64, Path)),
     responses((status = 200, body = [Event]), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn events(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId) -> ApiResult<axum::Json<Vec<Event>>> {
+pub async fn events(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+) -> ApiResult<axum::Json<Vec<Event>>> {
     require_someone(&actor)?;
     Ok(axum::Json(s.store.events(&actor, id).await?))
 }
@@ -393,13 +517,29 @@ pub struct EscalateBody {
 /// Move the ticket up or down between support levels, with a reason.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/escalate", tag = "tickets", params(("id" = i64, Path)), request_body = EscalateBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn escalate(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId, Json(b): Json<EscalateBody>) -> ApiResult<axum::Json<Ticket>> {
+pub async fn escalate(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<EscalateBody>,
+) -> ApiResult<axum::Json<Ticket>> {
     let mut e = Errors::default();
-    let to = Level::try_from(b.level).map_err(|m| e.push("level", m)).ok();
+    let to = Level::try_from(b.level)
+        .map_err(|m| e.push("level", m))
+        .ok();
     let reason = reason(&mut e, &b.reason);
     let group = e.opt_code("group", b.group.as_deref());
-    let to = e.finish(to).map_err(ApiError::Invalid)?.unwrap_or(Level::Specialist);
-    apply(&s, actor, id, ChangeRequest::ChangeLevel { to, reason, group }).await
+    let to = e
+        .finish(to)
+        .map_err(ApiError::Invalid)?
+        .unwrap_or(Level::Specialist);
+    apply(
+        &s,
+        actor,
+        id,
+        ChangeRequest::ChangeLevel { to, reason, group },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -413,12 +553,26 @@ pub struct TransferBody {
 /// Hand the case to another institution; it keeps its number and history.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer", tag = "tickets", params(("id" = i64, Path)), request_body = TransferBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn transfer(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId, Json(b): Json<TransferBody>) -> ApiResult<axum::Json<Ticket>> {
+pub async fn transfer(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<TransferBody>,
+) -> ApiResult<axum::Json<Ticket>> {
     let mut e = Errors::default();
     let institution = e.code("institution", &b.institution);
     let reason = reason(&mut e, &b.reason);
     e.finish(()).map_err(ApiError::Invalid)?;
-    apply(&s, actor, id, ChangeRequest::Transfer { institution, reason }).await
+    apply(
+        &s,
+        actor,
+        id,
+        ChangeRequest::Transfer {
+            institution,
+            reason,
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -433,11 +587,25 @@ pub struct AssignBody {
 /// Give the ticket to a person and/or a support group.
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "tickets", params(("id" = i64, Path)), request_body = AssignBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn assign(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId, Json(b): Json<AssignBody>) -> ApiResult<axum::Json<Ticket>> {
+pub async fn assign(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<AssignBody>,
+) -> ApiResult<axum::Json<Ticket>> {
     let mut e = Errors::default();
     let group = e.opt_code("group", b.group.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    apply(&s, actor, id, ChangeRequest::Assign { assignee: b.assignee, group }).await
+    apply(
+        &s,
+        actor,
+        id,
+        ChangeRequest::Assign {
+            assignee: b.assignee,
+            group,
+        },
+    )
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -449,7 +617,12 @@ pub struct ResolveBody {
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "tickets", params(("id" = i64, Path)), request_body = ResolveBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn resolve(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId, Json(b): Json<ResolveBody>) -> ApiResult<axum::Json<Ticket>> {
+pub async fn resolve(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<ResolveBody>,
+) -> ApiResult<axum::Json<Ticket>> {
     let mut e = Errors::default();
     let resolution = e.text("resolution", &b.resolution, validate::MAX_BODY);
     e.finish(()).map_err(ApiError::Invalid)?;
@@ -464,7 +637,12 @@ pub struct ReopenBody {
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path)), request_body = ReopenBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn reopen(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId, Json(b): Json<ReopenBody>) -> ApiResult<axum::Json<Ticket>> {
+pub async fn reopen(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<ReopenBody>,
+) -> ApiResult<axum::Json<Ticket>> {
     let mut e = Errors::default();
     let reason = e.opt_text("reason", b.reason.as_deref(), validate::MAX_REASON);
     e.finish(()).map_err(ApiError::Invalid)?;
@@ -473,7 +651,11 @@ pub async fn reopen(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): 
 
 #[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path)),
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
-pub async fn close(State(s): State<AppState>, Auth(actor): Auth, TicketId(id): TicketId) -> ApiResult<axum::Json<Ticket>> {
+pub async fn close(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+) -> ApiResult<axum::Json<Ticket>> {
     apply(&s, actor, id, ChangeRequest::Close).await
 }
 

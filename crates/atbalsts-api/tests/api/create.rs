@@ -4,10 +4,18 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 
 async fn requester_creates_and_follows(app: &TestApp) {
-    let (s, body) = app.post("/api/v1/tickets", None, new_ticket("PMLP", "PMLP-003", "Dzīvesvietas deklarēšana")).await;
+    let (s, body) = app
+        .post(
+            "/api/v1/tickets",
+            None,
+            new_ticket("PMLP", "PMLP-003", "Dzīvesvietas deklarēšana"),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{body}");
     let number = body["number"].as_str().unwrap();
-    let year = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).year();
+    let year = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .year();
     assert_eq!(number, format!("{year}-000001"));
     assert_eq!(body["level"], 1);
     assert_eq!(body["status"], "new");
@@ -17,29 +25,57 @@ async fn requester_creates_and_follows(app: &TestApp) {
     let id = body["id"].as_i64().unwrap();
 
     // The token works as a query parameter and as a header; nothing else does.
-    let (s, t) = app.get(&format!("/api/v1/tickets/{id}?access_token={token}"), None).await;
+    let (s, t) = app
+        .get(&format!("/api/v1/tickets/{id}?access_token={token}"), None)
+        .await;
     assert_eq!((s, t["number"].as_str()), (StatusCode::OK, Some(number)));
-    let (s, _) = send(app.req(Method::GET, &format!("/api/v1/tickets/{id}"), None).header("X-Access-Token", &token)).await;
+    let (s, _) = send(
+        app.req(Method::GET, &format!("/api/v1/tickets/{id}"), None)
+            .header("X-Access-Token", &token),
+    )
+    .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.get(&format!("/api/v1/tickets/{id}"), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = app.get(&format!("/api/v1/tickets/{id}?access_token=guess"), None).await;
+    let (s, _) = app
+        .get(&format!("/api/v1/tickets/{id}?access_token=guess"), None)
+        .await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 
     // The second ticket gets the next number, and the first token does not open it.
     let (other, _) = app.citizen_ticket("VID-001", "Deklarācija").await;
-    let (s, _) = app.get(&format!("/api/v1/tickets/{other}?access_token={token}"), None).await;
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/tickets/{other}?access_token={token}"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (_, t2) = app.get(&format!("/api/v1/tickets/{other}"), Some(&app.staff().await.vid)).await;
+    let (_, t2) = app
+        .get(
+            &format!("/api/v1/tickets/{other}"),
+            Some(&app.staff().await.vid),
+        )
+        .await;
     assert_eq!(t2["number"], format!("{year}-000002"));
 
     // Requesters cannot list queues or read the audit trail.
-    let (s, _) = app.get(&format!("/api/v1/tickets?access_token={token}"), None).await;
+    let (s, _) = app
+        .get(&format!("/api/v1/tickets?access_token={token}"), None)
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = app.get(&format!("/api/v1/tickets/{id}/events?access_token={token}"), None).await;
+    let (s, _) = app
+        .get(
+            &format!("/api/v1/tickets/{id}/events?access_token={token}"),
+            None,
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
-on_every_backend!(requester_creates_and_follows_a_ticket, requester_creates_and_follows);
+on_every_backend!(
+    requester_creates_and_follows_a_ticket,
+    requester_creates_and_follows
+);
 
 async fn staff_create_on_behalf(app: &TestApp) {
     let staff = app.staff().await;
@@ -50,10 +86,18 @@ async fn staff_create_on_behalf(app: &TestApp) {
     body["priority"] = json!("high");
     body["tags"] = json!(["Deklarēšana", "deklarēšana"]);
     body["requester"] = json!({"name": "Pēteris Kalniņš", "phone": "+371 20000000", "personal_code": "01019012345"});
-    let (s, t) = app.post("/api/v1/tickets", Some(&staff.pmlp), body.clone()).await;
+    let (s, t) = app
+        .post("/api/v1/tickets", Some(&staff.pmlp), body.clone())
+        .await;
     assert_eq!(s, StatusCode::CREATED, "{t}");
-    assert!(t.get("access_token").is_none(), "staff get no requester secret");
-    assert_eq!((t["level"].as_i64(), t["priority"].as_str()), (Some(2), Some("high")));
+    assert!(
+        t.get("access_token").is_none(),
+        "staff get no requester secret"
+    );
+    assert_eq!(
+        (t["level"].as_i64(), t["priority"].as_str()),
+        (Some(2), Some("high"))
+    );
     assert_eq!(t["location"], "LOC-CESIS");
     assert_eq!(t["tags"], json!(["deklarēšana"]));
     assert_eq!(t["requester"]["phone"], "+371 20000000");
@@ -69,7 +113,10 @@ async fn staff_create_on_behalf(app: &TestApp) {
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(p["errors"][0]["field"], "level");
 }
-on_every_backend!(staff_register_tickets_on_behalf_of_requesters, staff_create_on_behalf);
+on_every_backend!(
+    staff_register_tickets_on_behalf_of_requesters,
+    staff_create_on_behalf
+);
 
 async fn bad_input_is_refused_and_writes_nothing(app: &TestApp) {
     let staff = app.staff().await;
@@ -81,7 +128,12 @@ async fn bad_input_is_refused_and_writes_nothing(app: &TestApp) {
     bad["requester"] = json!({"name": "A", "email": "not-an-email"});
     let (s, p) = app.post("/api/v1/tickets", None, bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     for f in ["channel", "kind", "requester.email", "subject"] {
         assert!(fields.contains(&f), "{f} missing in {fields:?}");
     }
@@ -89,52 +141,106 @@ async fn bad_input_is_refused_and_writes_nothing(app: &TestApp) {
     let mut in_person = new_ticket("PMLP", "PMLP-003", "Vizīte");
     in_person["channel"] = json!("in_person");
     let (s, p) = app.post("/api/v1/tickets", None, in_person).await;
-    assert_eq!((s, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("location")));
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("location"))
+    );
 
     let mut no_contact = new_ticket("PMLP", "PMLP-003", "Bez kontaktiem");
     no_contact["requester"] = json!({"name": "Anonīms"});
     let (s, _) = app.post("/api/v1/tickets", None, no_contact).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
-    let (s, p) = app.post("/api/v1/tickets", None, new_ticket("NOPE", "NOPE-001", "Nezināma iestāde")).await;
+    let (s, p) = app
+        .post(
+            "/api/v1/tickets",
+            None,
+            new_ticket("NOPE", "NOPE-001", "Nezināma iestāde"),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = p["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["institution", "service"]);
 
-    let (s, p) = app.post("/api/v1/tickets", None, json!({"institution": "PMLP"})).await;
-    assert_eq!((s, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("channel")), "{p}");
+    let (s, p) = app
+        .post("/api/v1/tickets", None, json!({"institution": "PMLP"}))
+        .await;
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("channel")),
+        "{p}"
+    );
     let mut wrong_type = new_ticket("PMLP", "PMLP-003", "x");
     wrong_type["tags"] = json!("one");
     let (s, p) = app.post("/api/v1/tickets", None, wrong_type).await;
-    assert_eq!((s, p["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("tags")));
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("tags"))
+    );
     let mut unknown = new_ticket("PMLP", "PMLP-003", "x");
     unknown["colour"] = json!("blue");
     let (s, _) = app.post("/api/v1/tickets", None, unknown).await;
     assert!(s.is_client_error());
 
-    let (s, p) = send(app.req(Method::POST, "/api/v1/tickets", None).header("content-type", "application/json").body("{not json")).await;
+    let (s, p) = send(
+        app.req(Method::POST, "/api/v1/tickets", None)
+            .header("content-type", "application/json")
+            .body("{not json"),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert!(p["detail"].as_str().unwrap().contains("not valid JSON"));
-    let (s, _) = send(app.req(Method::POST, "/api/v1/tickets", None).body("subject=x")).await;
+    let (s, _) = send(
+        app.req(Method::POST, "/api/v1/tickets", None)
+            .body("subject=x"),
+    )
+    .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
     let huge = "ā".repeat(300 * 1024);
     let mut big = new_ticket("PMLP", "PMLP-003", "Liels");
     big["description"] = json!(huge);
-    let res = app.req(Method::POST, "/api/v1/tickets", None).json(&big).send().await.unwrap();
+    let res = app
+        .req(Method::POST, "/api/v1/tickets", None)
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
-    assert_eq!(count(app, &staff.admin).await, before, "no refused request left a ticket behind");
+    assert_eq!(
+        count(app, &staff.admin).await,
+        before,
+        "no refused request left a ticket behind"
+    );
 }
 async fn count(app: &TestApp, token: &str) -> usize {
     let (_, page) = app.get("/api/v1/tickets?limit=200", Some(token)).await;
     page["items"].as_array().unwrap().len()
 }
-on_every_backend!(bad_input_is_a_4xx_and_writes_nothing, bad_input_is_refused_and_writes_nothing);
+on_every_backend!(
+    bad_input_is_a_4xx_and_writes_nothing,
+    bad_input_is_refused_and_writes_nothing
+);
 
 async fn idempotent_create(app: &TestApp) {
     let body = new_ticket("PMLP", "PMLP-003", "Atkārtots pieprasījums");
-    let first = send(app.req(Method::POST, "/api/v1/tickets", None).header("Idempotency-Key", "k-1").json(&body)).await;
-    let again = send(app.req(Method::POST, "/api/v1/tickets", None).header("Idempotency-Key", "k-1").json(&body)).await;
+    let first = send(
+        app.req(Method::POST, "/api/v1/tickets", None)
+            .header("Idempotency-Key", "k-1")
+            .json(&body),
+    )
+    .await;
+    let again = send(
+        app.req(Method::POST, "/api/v1/tickets", None)
+            .header("Idempotency-Key", "k-1")
+            .json(&body),
+    )
+    .await;
     assert_eq!(first.0, StatusCode::CREATED);
     assert_eq!(again.0, StatusCode::OK);
     assert_eq!(first.1["id"], again.1["id"]);
@@ -142,11 +248,21 @@ async fn idempotent_create(app: &TestApp) {
 
     let mut other = body.clone();
     other["subject"] = json!("Cits temats");
-    let (s, p) = send(app.req(Method::POST, "/api/v1/tickets", None).header("Idempotency-Key", "k-1").json(&other)).await;
+    let (s, p) = send(
+        app.req(Method::POST, "/api/v1/tickets", None)
+            .header("Idempotency-Key", "k-1")
+            .json(&other),
+    )
+    .await;
     assert_eq!(s, StatusCode::CONFLICT);
     assert!(p["detail"].as_str().unwrap().contains("Idempotency-Key"));
 
-    let (_, fresh) = send(app.req(Method::POST, "/api/v1/tickets", None).header("Idempotency-Key", "k-2").json(&body)).await;
+    let (_, fresh) = send(
+        app.req(Method::POST, "/api/v1/tickets", None)
+            .header("Idempotency-Key", "k-2")
+            .json(&body),
+    )
+    .await;
     assert_ne!(fresh["id"], first.1["id"]);
 }
 on_every_backend!(idempotency_key_returns_the_same_ticket, idempotent_create);
@@ -155,7 +271,13 @@ async fn public_creation_is_rate_limited(app: &TestApp) {
     let staff = app.staff().await;
     let mut limited = None;
     for i in 0..45 {
-        let (s, _) = app.post("/api/v1/tickets", None, new_ticket("PMLP", "PMLP-003", &format!("Plūdi {i}"))).await;
+        let (s, _) = app
+            .post(
+                "/api/v1/tickets",
+                None,
+                new_ticket("PMLP", "PMLP-003", &format!("Plūdi {i}")),
+            )
+            .await;
         if s == StatusCode::TOO_MANY_REQUESTS {
             limited = Some(i);
             break;
@@ -164,7 +286,16 @@ async fn public_creation_is_rate_limited(app: &TestApp) {
     }
     assert_eq!(limited, Some(40), "the harness allows 40 a minute");
     // Signed-in staff are not limited by it.
-    let (s, _) = app.post("/api/v1/tickets", Some(&staff.pmlp), new_ticket("PMLP", "PMLP-003", "Darbinieks")).await;
+    let (s, _) = app
+        .post(
+            "/api/v1/tickets",
+            Some(&staff.pmlp),
+            new_ticket("PMLP", "PMLP-003", "Darbinieks"),
+        )
+        .await;
     assert_eq!(s, StatusCode::CREATED);
 }
-on_every_backend!(anonymous_creation_is_rate_limited_per_address, public_creation_is_rate_limited);
+on_every_backend!(
+    anonymous_creation_is_rate_limited_per_address,
+    public_creation_is_rate_limited
+);

@@ -45,7 +45,9 @@ pub async fn apps() -> Vec<TestApp> {
         Ok(url) if !url.is_empty() => apps.push(postgres_app(&url).await),
         _ => {
             if !PG_NOTICE.swap(true, Ordering::SeqCst) {
-                eprintln!("notice: {PG_ENV} is not set; the PostgreSQL half of these tests is skipped");
+                eprintln!(
+                    "notice: {PG_ENV} is not set; the PostgreSQL half of these tests is skipped"
+                );
             }
         }
     }
@@ -60,10 +62,17 @@ async fn sqlite_app() -> TestApp {
 
 async fn postgres_app(url: &str) -> TestApp {
     let name = format!("atbalsts_test_{:016x}", rand::random::<u64>());
-    let mut admin = sqlx::PgConnection::connect(url).await.expect("connect to PostgreSQL");
-    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.expect("create database");
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
     let (base, _) = url.rsplit_once('/').expect("database URL with a path");
-    let store = Store::open_postgres(&format!("{base}/{name}")).await.expect("open postgres");
+    let store = Store::open_postgres(&format!("{base}/{name}"))
+        .await
+        .expect("open postgres");
     start("postgres", store, None).await
 }
 
@@ -72,54 +81,118 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
     let fixture: serde_json::Map<String, Value> =
         serde_json::from_str(include_str!("fixtures/registers.json")).expect("fixture");
     let mut batch = RegisterBatch::default();
-    let mut errors = Vec::new();
     for (file, records) in &fixture {
-        batch.add_file(file, &records.to_string(), &mut errors);
+        batch.add_file(file, &records.to_string());
     }
-    assert!(errors.is_empty(), "{errors:?}");
-    store.import_registers(&batch).await.expect("import fixture registers");
-    for (code, institution, level) in [("PMLP-L1", "PMLP", 1), ("PMLP-L2", "PMLP", 2), ("VID-L1", "VID", 1)] {
-        store.upsert_group(code, institution, code, None, level, &[]).await.expect("group");
+    assert!(batch.problems.is_empty(), "{:?}", batch.problems);
+    store
+        .import_registers(&batch)
+        .await
+        .expect("import fixture registers");
+    for (code, institution, level) in [
+        ("PMLP-L1", "PMLP", 1),
+        ("PMLP-L2", "PMLP", 2),
+        ("VID-L1", "VID", 1),
+    ] {
+        store
+            .upsert_group(code, institution, code, None, level, &[])
+            .await
+            .expect("group");
     }
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let server_store = store.clone();
     tokio::spawn(async move {
-        let config = atbalsts_api::ApiConfig { public_creates_per_minute: 40 };
+        let config = atbalsts_api::ApiConfig {
+            public_creates_per_minute: 40,
+        };
         let _ = atbalsts_api::serve(listener, server_store, &config, async {
             let _ = rx.await;
         })
         .await;
     });
-    TestApp { backend, base, client: Client::new(), store, _dir: dir, _shutdown: tx }
+    TestApp {
+        backend,
+        base,
+        client: Client::new(),
+        store,
+        _dir: dir,
+        _shutdown: tx,
+    }
 }
 
 fn scope(institution: &str, service: Option<&str>) -> Scope {
-    Scope { institution: institution.into(), service: service.map(Into::into) }
+    Scope {
+        institution: institution.into(),
+        service: service.map(Into::into),
+    }
 }
 
 impl TestApp {
     pub async fn user(&self, email: &str, role: Role, scopes: Vec<Scope>) -> (i64, String) {
         let id = self
             .store
-            .create_user(&NewUser { email: email.into(), name: format!("Darbinieks {email}"), role, scopes })
+            .create_user(&NewUser {
+                email: email.into(),
+                name: format!("Darbinieks {email}"),
+                role,
+                scopes,
+            })
             .await
             .expect("create user");
         (id, self.store.issue_token(id).await.expect("token"))
     }
 
     pub async fn staff(&self) -> Staff {
-        let (pmlp_id, pmlp) = self.user("ilze@pmlp.lv", Role::Specialist, vec![scope("PMLP", None)]).await;
-        let (pmlp_expert_id, pmlp_expert) = self.user("janis@pmlp.lv", Role::Expert, vec![scope("PMLP", None)]).await;
-        let (vid_id, vid) = self.user("anna@vid.lv", Role::Specialist, vec![scope("VID", None)]).await;
-        let (_, central) = self.user("central@vdaa.lv", Role::CentralAgent, vec![scope("VDAA", None)]).await;
-        let (_, residence_manager) =
-            self.user("sm@pmlp.lv", Role::ServiceManager, vec![scope("PMLP", Some("PMLP-003"))]).await;
-        let (_, partner) = self.user("partner@banka.lv", Role::PartnerAgent, vec![scope("PMLP", Some("PMLP-001"))]).await;
-        let (_, admin) = self.user("admin@atbalsts.lv", Role::Administrator, vec![]).await;
-        Staff { pmlp, pmlp_id, pmlp_expert, pmlp_expert_id, vid, vid_id, central, residence_manager, partner, admin }
+        let (pmlp_id, pmlp) = self
+            .user("ilze@pmlp.lv", Role::Specialist, vec![scope("PMLP", None)])
+            .await;
+        let (pmlp_expert_id, pmlp_expert) = self
+            .user("janis@pmlp.lv", Role::Expert, vec![scope("PMLP", None)])
+            .await;
+        let (vid_id, vid) = self
+            .user("anna@vid.lv", Role::Specialist, vec![scope("VID", None)])
+            .await;
+        let (_, central) = self
+            .user(
+                "central@vdaa.lv",
+                Role::CentralAgent,
+                vec![scope("VDAA", None)],
+            )
+            .await;
+        let (_, residence_manager) = self
+            .user(
+                "sm@pmlp.lv",
+                Role::ServiceManager,
+                vec![scope("PMLP", Some("PMLP-003"))],
+            )
+            .await;
+        let (_, partner) = self
+            .user(
+                "partner@banka.lv",
+                Role::PartnerAgent,
+                vec![scope("PMLP", Some("PMLP-001"))],
+            )
+            .await;
+        let (_, admin) = self
+            .user("admin@atbalsts.lv", Role::Administrator, vec![])
+            .await;
+        Staff {
+            pmlp,
+            pmlp_id,
+            pmlp_expert,
+            pmlp_expert_id,
+            vid,
+            vid_id,
+            central,
+            residence_manager,
+            partner,
+            admin,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -145,9 +218,18 @@ impl TestApp {
     /// A requester's ticket: (id, access token).
     pub async fn citizen_ticket(&self, service: &str, subject: &str) -> (i64, String) {
         let institution = service.split('-').next().unwrap_or_default();
-        let (status, body) = self.post("/api/v1/tickets", None, new_ticket(institution, service, subject)).await;
+        let (status, body) = self
+            .post(
+                "/api/v1/tickets",
+                None,
+                new_ticket(institution, service, subject),
+            )
+            .await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
-        (body["id"].as_i64().expect("id"), body["access_token"].as_str().expect("token").to_string())
+        (
+            body["id"].as_i64().expect("id"),
+            body["access_token"].as_str().expect("token").to_string(),
+        )
     }
 }
 
@@ -175,7 +257,10 @@ pub async fn send(b: RequestBuilder) -> (StatusCode, Value) {
     }
     let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
     if status.is_client_error() {
-        assert!(value["detail"].as_str().is_some_and(|d| !d.is_empty()), "a 4xx explains itself: {value}");
+        assert!(
+            value["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "a 4xx explains itself: {value}"
+        );
     }
     assert!(!status.is_server_error(), "server error: {status} {value}");
     (status, value)
