@@ -371,6 +371,15 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
             &institutions,
             &known.institutions,
         );
+        if !r.code.starts_with(&format!("{}-", r.institution)) {
+            e.push(
+                &format!("{label}.code"),
+                format!(
+                    "must start with the institution's code: {}-NNN",
+                    r.institution
+                ),
+            );
+        }
         for (i, c) in r.channels.iter().enumerate() {
             e.one_of(
                 &format!("{label}.channels[{i}]"),
@@ -893,6 +902,7 @@ mod tests {
             fields,
             [
                 "services.json[0] (A-001).institution",
+                "services.json[0] (A-001).code",
                 "services.json[0] (A-001).channels[0]",
                 "services.json[0] (A-001).deadline_unit"
             ]
