@@ -168,13 +168,11 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
             ("noted", json!({})),
         ),
         Change::Assign { assignee, group } => {
-            if let Some(a) = &assignee {
-                if !a.covers_ticket {
-                    return Err(DomainError::Conflict(format!(
-                        "{} cannot work on this ticket: it is outside their institution or services",
-                        a.name
-                    )));
-                }
+            if let Some(a) = assignee.as_ref().filter(|a| !a.covers_ticket) {
+                return Err(DomainError::Conflict(format!(
+                    "{} cannot work on this ticket: it is outside their institution or services",
+                    a.name
+                )));
             }
             if let Some(g) = &group {
                 check_group(g, &ticket.institution)?;
@@ -249,10 +247,8 @@ fn check_group(group: &Group, institution: &str) -> Result<(), DomainError> {
 }
 
 fn with_status(mut data: Value, from: Status, to: Status) -> Value {
-    if from != to {
-        if let Some(map) = data.as_object_mut() {
-            map.insert("status".into(), json!({ "from": from, "to": to }));
-        }
+    if let Some(map) = data.as_object_mut().filter(|_| from != to) {
+        map.insert("status".into(), json!({ "from": from, "to": to }));
     }
     data
 }

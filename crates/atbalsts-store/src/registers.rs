@@ -130,6 +130,11 @@ const RESOURCE_KINDS: [&str; 6] = [
     "shared_component",
     "software",
 ];
+/// A row of a link table: (one code, the other code).
+type Link = (String, String);
+/// (id, name_lv, name_en).
+type Named = (String, String, Option<String>);
+
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
 
 fn parse_records<T: for<'de> Deserialize<'de>>(
@@ -325,13 +330,13 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
         for (i, s) in r.services.iter().enumerate() {
             let field = format!("{label}.services[{i}]");
             check_ref(&mut e, &field, "service", s, &services, &known.services);
-            if let Some((_, svc)) = batch.services.iter().find(|(_, x)| &x.code == s) {
-                if !svc.life_situations.contains(&r.id) {
-                    e.push(
-                        &field,
-                        format!("{s} is listed here but service {s} does not list {}", r.id),
-                    );
-                }
+            if let Some((_, svc)) = batch.services.iter().find(|(_, x)| &x.code == s)
+                && !svc.life_situations.contains(&r.id)
+            {
+                e.push(
+                    &field,
+                    format!("{s} is listed here but service {s} does not list {}", r.id),
+                );
             }
         }
     }
@@ -690,17 +695,18 @@ impl Store {
     }
 
     pub async fn life_situations(&self) -> Result<Vec<LifeSituation>> {
-        let (rows, links): (Vec<(String, String, Option<String>)>, Vec<(String, String)>) = on_pool!(
-            self,
-            |pool| {
-                (
-                sqlx::query_as("SELECT id, name_lv, name_en FROM life_situations ORDER BY id").fetch_all(pool).await?,
-                sqlx::query_as("SELECT life_situation, service FROM service_life_situations ORDER BY service")
+        let (rows, links): (Vec<Named>, Vec<Link>) = on_pool!(self, |pool| {
+            (
+                sqlx::query_as("SELECT id, name_lv, name_en FROM life_situations ORDER BY id")
                     .fetch_all(pool)
                     .await?,
+                sqlx::query_as(
+                    "SELECT life_situation, service FROM service_life_situations ORDER BY service",
+                )
+                .fetch_all(pool)
+                .await?,
             )
-            }
-        );
+        });
         let mut by_ls: HashMap<String, Vec<String>> = HashMap::new();
         for (ls, s) in links {
             by_ls.entry(ls).or_default().push(s);
@@ -734,7 +740,7 @@ impl Store {
             Option<i64>,
             Option<String>,
         );
-        let (rows, ls_links, res_links): (Vec<Row>, Vec<(String, String)>, Vec<(String, String)>) = on_pool!(
+        let (rows, ls_links, res_links): (Vec<Row>, Vec<Link>, Vec<Link>) = on_pool!(
             self,
             |pool| {
                 (
@@ -818,7 +824,7 @@ impl Store {
             String,
             String,
         );
-        let (rows, links): (Vec<Row>, Vec<(String, String)>) = on_pool!(self, |pool| {
+        let (rows, links): (Vec<Row>, Vec<Link>) = on_pool!(self, |pool| {
             (
                 sqlx::query_as(
                     "SELECT id, name, kind, institution, operator_lv, town, address, opening_hours, equipment \

@@ -408,10 +408,10 @@ impl Store {
         });
         let mut missing = Vec::new();
         let mut check = |field: &str, what: &str, value: Option<&String>, count: i64| {
-            if let Some(v) = value {
-                if count == 0 {
-                    missing.push(FieldError::new(field, format!("no {what} {v}")));
-                }
+            if let Some(v) = value
+                && count == 0
+            {
+                missing.push(FieldError::new(field, format!("no {what} {v}")));
             }
         };
         check(
