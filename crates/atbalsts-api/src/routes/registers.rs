@@ -30,6 +30,14 @@ pub async fn services(
     State(s): State<AppState>,
     Query(q): Query<ServiceQuery>,
 ) -> ApiResult<Json<Vec<Service>>> {
+    for (name, value) in [
+        ("institution", &q.institution),
+        ("life_situation", &q.life_situation),
+    ] {
+        if let Some(v) = value {
+            crate::routes::tickets::param_code(name, v)?;
+        }
+    }
     Ok(Json(
         s.store
             .services(q.institution.as_deref(), q.life_situation.as_deref())

@@ -353,6 +353,24 @@ pub struct TicketPage {
     pub next_cursor: Option<String>,
 }
 
+/// A register code in a query parameter.
+pub(crate) fn param_code(name: &str, value: &str) -> ApiResult<()> {
+    let mut e = Errors::default();
+    e.code(name, value);
+    e.finish(())
+        .map_err(|errs| ApiError::BadRequest(format!("{name}: {}", errs[0].message)))
+}
+
+/// Free text in a query parameter: printable and not too long.
+fn param_text(name: &str, value: &str, max: usize) -> ApiResult<()> {
+    if value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(ApiError::BadRequest(format!(
+            "{name} must be at most {max} characters of text, without control characters"
+        )));
+    }
+    Ok(())
+}
+
 fn encode_cursor(id: i64) -> String {
     URL_SAFE_NO_PAD.encode(format!("t:{id}"))
 }
@@ -383,6 +401,18 @@ pub async fn list(
     let bad = |what: &str, v: &str, expected: String| {
         ApiError::BadRequest(format!("{what} {v:?} is not one of: {expected}"))
     };
+    for (name, value) in [
+        ("institution", &q.institution),
+        ("group", &q.group),
+        ("service", &q.service),
+    ] {
+        if let Some(v) = value {
+            param_code(name, v)?;
+        }
+    }
+    if let Some(text) = &q.q {
+        param_text("q", text, 200)?;
+    }
     let mut filter = TicketFilter {
         institution: q.institution,
         group: q.group,

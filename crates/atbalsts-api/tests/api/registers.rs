@@ -41,6 +41,8 @@ async fn registers_are_public(app: &TestApp) {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _) = app.get("/api/v1/services?colour=blue", None).await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, _) = app.get("/api/v1/services?institution=P%00", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
 
     let (_, ls) = app.get("/api/v1/life-situations", None).await;
     let tax = ls
