@@ -1,6 +1,7 @@
 //! Connecting, migrating, and the macros that run one query text on either backend.
 
 use crate::error::{Result, StoreError};
+use crate::writer::Writer;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -24,8 +25,12 @@ pub enum Store {
     Sqlite {
         read: SqlitePool,
         write: SqlitePool,
+        writer: Writer,
     },
-    Postgres(PgPool),
+    Postgres {
+        pool: PgPool,
+        writer: Writer,
+    },
 }
 
 /// Run `$body` with `$pool` bound to the backend's read pool.
@@ -33,7 +38,7 @@ macro_rules! on_pool {
     ($store:expr, |$pool:ident| $body:expr) => {
         match $store {
             $crate::db::Store::Sqlite { read: $pool, .. } => $body,
-            $crate::db::Store::Postgres($pool) => $body,
+            $crate::db::Store::Postgres { pool: $pool, .. } => $body,
         }
     };
 }
@@ -51,7 +56,7 @@ macro_rules! in_tx {
                 $tx.commit().await?;
                 out
             }
-            $crate::db::Store::Postgres(pool) => {
+            $crate::db::Store::Postgres { pool, .. } => {
                 let mut $tx = pool.begin().await?;
                 let out = $body;
                 $tx.commit().await?;
@@ -89,7 +94,12 @@ impl Store {
             .max_connections(readers.max(4))
             .connect_with(options)
             .await?;
-        Ok(Store::Sqlite { read, write })
+        let writer = Writer::sqlite(write.clone());
+        Ok(Store::Sqlite {
+            read,
+            write,
+            writer,
+        })
     }
 
     pub async fn open_postgres(url: &str) -> Result<Store> {
@@ -100,7 +110,8 @@ impl Store {
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Store::Postgres(pool))
+        let writer = Writer::postgres(pool.clone());
+        Ok(Store::Postgres { pool, writer })
     }
 
     /// `postgres://…` opens PostgreSQL; anything else is an error.
@@ -116,17 +127,23 @@ impl Store {
         }
     }
 
+    pub(crate) fn writer(&self) -> &Writer {
+        match self {
+            Store::Sqlite { writer, .. } | Store::Postgres { writer, .. } => writer,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Store::Sqlite { .. } => Backend::Sqlite,
-            Store::Postgres(_) => Backend::Postgres,
+            Store::Postgres { .. } => Backend::Postgres,
         }
     }
 
     pub async fn migrate(&self) -> Result<()> {
         match self {
             Store::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
-            Store::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await?,
+            Store::Postgres { pool, .. } => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -141,11 +158,11 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { read, write } => {
+            Store::Sqlite { read, write, .. } => {
                 read.close().await;
                 write.close().await;
             }
-            Store::Postgres(pool) => pool.close().await,
+            Store::Postgres { pool, .. } => pool.close().await,
         }
     }
 }

@@ -16,6 +16,9 @@ pub enum StoreError {
     Corrupt(String),
     #[error("{0}")]
     Config(String),
+    /// The database failed in a way worth retrying (reported to several waiting requests).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl StoreError {

@@ -13,6 +13,7 @@ pub mod model;
 pub mod registers;
 pub mod tickets;
 pub mod users;
+mod writer;
 
 pub use db::{Backend, Store};
 pub use error::StoreError;

@@ -5,16 +5,14 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::model::{Event, EventRow, Message, TICKET_COLUMNS, Ticket, TicketRow, rfc3339};
 use crate::now_micros;
+use crate::writer::{CreateJob, Inserted};
 use atbalsts_domain::access::{Action, authorize, authorize_create};
 use atbalsts_domain::change::{self, Assignee, Change, Group};
 use atbalsts_domain::validate::fold;
-use atbalsts_domain::{
-    Actor, Channel, DomainError, FieldError, Kind, Level, Priority, Status, TicketNumber,
-};
+use atbalsts_domain::{Actor, Channel, DomainError, FieldError, Kind, Level, Priority, Status};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// A validated request to create a ticket.
@@ -203,7 +201,10 @@ macro_rules! load_group {
 }
 
 /// (kind, id, name) of whoever acts, for messages and events.
-fn actor_ref(actor: &Actor, requester_name: &str) -> (&'static str, Option<i64>, String) {
+pub(crate) fn actor_ref(
+    actor: &Actor,
+    requester_name: &str,
+) -> (&'static str, Option<i64>, String) {
     match actor {
         Actor::Staff(s) => ("staff", Some(s.user_id), s.name.clone()),
         Actor::Requester { .. } => ("requester", None, requester_name.to_string()),
@@ -224,11 +225,9 @@ impl Store {
         }
         let now = now_micros();
         let by_requester = !matches!(actor, Actor::Staff(_));
-        let year = i64::from(
-            jiff::Timestamp::now()
-                .to_zoned(jiff::tz::TimeZone::UTC)
-                .year(),
-        );
+        // The number's year is the year in Latvia, not in UTC.
+        let riga = jiff::tz::TimeZone::get("Europe/Riga").unwrap_or(jiff::tz::TimeZone::UTC);
+        let year = i64::from(jiff::Timestamp::now().to_zoned(riga).year());
         let access_token = by_requester.then(new_secret);
         let level = if by_requester {
             Level::Specialist
@@ -240,8 +239,7 @@ impl Store {
         // write transaction, keeping the single SQLite writer's critical section short;
         // foreign keys still guard against a register row vanishing in between.
         self.check_references(&new).await?;
-        let r = &new.requester;
-        let known_contact: Option<i64> = match &r.email {
+        let known_contact: Option<i64> = match &new.requester.email {
             Some(email) => on_pool!(self, |pool| {
                 sqlx::query_scalar("SELECT id FROM contacts WHERE email = $1 ORDER BY id LIMIT 1")
                     .bind(email)
@@ -251,134 +249,24 @@ impl Store {
             None => None,
         };
 
-        let id: i64 = in_tx!(self, |tx| {
-            if let Some(k) = &idem {
-                let prior: Option<(String, i64, String)> = sqlx::query_as(
-                    "SELECT request_hash, ticket_id, response FROM idempotency_keys WHERE actor = $1 AND key = $2",
-                )
-                .bind(&k.actor)
-                .bind(&k.key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some((hash, ticket_id, response)) = prior {
-                    if hash != k.request_hash {
-                        return Err(StoreError::conflict(
-                            "this Idempotency-Key was already used for a different request; use a new key",
-                        ));
-                    }
-                    let row = fetch_ticket_row!(&mut *tx, ticket_id).ok_or_else(|| {
-                        StoreError::Corrupt("idempotency key without its ticket".into())
-                    })?;
-                    let token = serde_json::from_str::<serde_json::Value>(&response)
-                        .ok()
-                        .and_then(|v| v["access_token"].as_str().map(str::to_string));
-                    return Ok(Created {
-                        ticket: row.into_ticket()?,
-                        access_token: token,
-                        replayed: true,
-                    });
-                }
-            }
-
-            let requester_id: i64 = match known_contact {
-                Some(id) => id,
-                None => {
-                    sqlx::query_scalar(
-                        "INSERT INTO contacts (name, email, phone, personal_code, created_at) \
-                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                    )
-                    .bind(&r.name)
-                    .bind(&r.email)
-                    .bind(&r.phone)
-                    .bind(&r.personal_code)
-                    .bind(now)
-                    .fetch_one(&mut *tx)
-                    .await?
-                }
-            };
-
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO ticket_counters (year, last) VALUES ($1, 1) \
-                 ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
-            )
-            .bind(year)
-            .fetch_one(&mut *tx)
-            .await?;
-            let number = TicketNumber {
-                year: year as i16,
-                seq,
-            }
-            .to_string();
-            let search_text = fold(&format!("{} {} {}", new.subject, new.description, r.name));
-            let created_by = match actor {
+        let job = CreateJob {
+            created_by: match actor {
                 Actor::Staff(s) => Some(s.user_id),
                 _ => None,
-            };
-            let tags =
-                serde_json::to_string(&new.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO tickets (number, requester_id, institution, origin_institution, service, resource, \
-                 life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                 search_text, access_token_hash, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14, $15, $16, $17, $18, $18) \
-                 RETURNING id",
-            )
-            .bind(&number)
-            .bind(requester_id)
-            .bind(&new.institution)
-            .bind(&new.service)
-            .bind(&new.resource)
-            .bind(&new.life_situation)
-            .bind(new.channel.as_str())
-            .bind(&new.location)
-            .bind(new.kind.as_str())
-            .bind(i64::from(level.number()))
-            .bind(new.priority.as_str())
-            .bind(&new.subject)
-            .bind(&new.description)
-            .bind(&tags)
-            .bind(&search_text)
-            .bind(access_token.as_deref().map(token_hash))
-            .bind(created_by)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-
-            let (kind, actor_id, actor_name) = actor_ref(actor, &r.name);
-            let data = json!({
-                "number": number, "institution": new.institution, "service": new.service,
-                "channel": new.channel, "kind": new.kind, "level": level, "priority": new.priority,
-            });
-            sqlx::query(
-                "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
-                 VALUES ($1, $2, $3, $4, $5, 'created', $6)",
-            )
-            .bind(id)
-            .bind(now)
-            .bind(kind)
-            .bind(actor_id)
-            .bind(&actor_name)
-            .bind(data.to_string())
-            .execute(&mut *tx)
-            .await?;
-
-            if let Some(k) = &idem {
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (actor, key, request_hash, ticket_id, response, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
-                )
-                .bind(&k.actor)
-                .bind(&k.key)
-                .bind(&k.request_hash)
-                .bind(id)
-                .bind(json!({ "access_token": access_token }).to_string())
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            id
-        });
+            },
+            actor: actor_ref(actor, &new.requester.name),
+            new,
+            idem,
+            level,
+            year,
+            now,
+            access_token,
+            known_contact,
+        };
+        let (id, access_token, replayed) = match self.writer().submit(job).await? {
+            Inserted::New { id, access_token } => (id, access_token, false),
+            Inserted::Replay { id, access_token } => (id, access_token, true),
+        };
         let ticket = self
             .ticket_by_id(id)
             .await?
@@ -386,7 +274,7 @@ impl Store {
         Ok(Created {
             ticket,
             access_token,
-            replayed: false,
+            replayed,
         })
     }
 

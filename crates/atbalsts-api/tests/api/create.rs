@@ -299,3 +299,44 @@ on_every_backend!(
     anonymous_creation_is_rate_limited_per_address,
     public_creation_is_rate_limited
 );
+
+async fn concurrent_creates(app: &TestApp) {
+    let staff = app.staff().await;
+    // Creates are committed in groups; each still succeeds or fails on its own.
+    let mut handles = Vec::new();
+    for i in 0..40 {
+        let req = app.req(Method::POST, "/api/v1/tickets", Some(&staff.pmlp));
+        let mut body = new_ticket("PMLP", "PMLP-003", &format!("Vienlaicīgi {i}"));
+        let req = if i % 10 == 0 {
+            // Same key, different bodies: exactly one of each pair-group may win.
+            body["description"] = json!(format!("variants {i}"));
+            req.header("Idempotency-Key", "shared")
+        } else {
+            req
+        };
+        handles.push(tokio::spawn(send(req.json(&body))));
+    }
+    let mut numbers = Vec::new();
+    let mut conflicts = 0;
+    for h in handles {
+        let (s, body) = h.await.unwrap();
+        match s {
+            StatusCode::CREATED => numbers.push(body["number"].as_str().unwrap().to_string()),
+            StatusCode::CONFLICT => conflicts += 1,
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    assert_eq!((numbers.len(), conflicts), (37, 3));
+    let mut seqs: Vec<i64> = numbers.iter().map(|n| n[5..].parse().unwrap()).collect();
+    seqs.sort();
+    assert_eq!(
+        seqs,
+        (1..=37).collect::<Vec<_>>(),
+        "numbers are unique and without gaps"
+    );
+    let (_, page) = app
+        .get("/api/v1/tickets?limit=200", Some(&staff.pmlp))
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 37);
+}
+on_every_backend!(concurrent_creates_get_unique_numbers, concurrent_creates);
