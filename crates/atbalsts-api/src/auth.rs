@@ -46,8 +46,14 @@ impl FromRequestParts<AppState> for Auth {
                         "use the header Authorization: Bearer <API token>".into(),
                     )
                 })?;
+            if let Some(staff) = state.tokens.get(token) {
+                return Ok(Auth(Actor::Staff(staff)));
+            }
             return match state.store.staff_by_token(token).await? {
-                Some(staff) => Ok(Auth(Actor::Staff(staff))),
+                Some(staff) => {
+                    state.tokens.put(token, &staff);
+                    Ok(Auth(Actor::Staff(staff)))
+                }
                 None => Err(ApiError::Unauthorized(
                     "the API token is not valid or its user is disabled".into(),
                 )),

@@ -10,6 +10,7 @@ mod limits;
 mod metrics;
 mod openapi;
 mod routes;
+mod token_cache;
 
 use atbalsts_store::Store;
 use axum::Router;
@@ -45,6 +46,7 @@ impl Default for ApiConfig {
 pub struct AppState {
     pub store: Store,
     limits: Arc<limits::Limits>,
+    tokens: Arc<token_cache::TokenCache>,
 }
 
 /// The whole HTTP application.
@@ -52,6 +54,7 @@ pub fn app(store: Store, config: &ApiConfig) -> Router {
     let state = AppState {
         store,
         limits: Arc::new(limits::Limits::new(config)),
+        tokens: Arc::default(),
     };
     Router::new()
         .nest("/api/v1", routes::api())

@@ -235,10 +235,8 @@ impl Store {
             new.level
         };
 
-        // Reference checks and the contact lookup read committed data outside the
-        // write transaction, keeping the single SQLite writer's critical section short;
-        // foreign keys still guard against a register row vanishing in between.
-        self.check_references(&new).await?;
+        // The contact lookup reads committed data outside the write transaction,
+        // keeping the single SQLite writer's critical section short.
         let known_contact: Option<i64> = match &new.requester.email {
             Some(email) => on_pool!(self, |pool| {
                 sqlx::query_scalar("SELECT id FROM contacts WHERE email = $1 ORDER BY id LIMIT 1")
@@ -263,19 +261,33 @@ impl Store {
             access_token,
             known_contact,
         };
-        let (id, access_token, replayed) = match self.writer().submit(job).await? {
-            Inserted::New { id, access_token } => (id, access_token, false),
-            Inserted::Replay { id, access_token } => (id, access_token, true),
-        };
-        let ticket = self
-            .ticket_by_id(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
-        Ok(Created {
-            ticket,
-            access_token,
-            replayed,
-        })
+        let check = job.new.clone();
+        let returned_token = job.access_token.clone();
+        match self.writer().submit(job).await {
+            Ok(Inserted::New { ticket }) => Ok(Created {
+                access_token: returned_token,
+                ticket: *ticket,
+                replayed: false,
+            }),
+            Ok(Inserted::Replay { id, access_token }) => {
+                let ticket = self
+                    .ticket_by_id(id)
+                    .await?
+                    .ok_or_else(|| StoreError::NotFound(format!("ticket {id}")))?;
+                Ok(Created {
+                    ticket,
+                    access_token,
+                    replayed: true,
+                })
+            }
+            // References are checked by the foreign keys; only when one fails do we
+            // look up which, to name the fields.
+            Err(StoreError::Database(e)) if is_foreign_key_violation(&e) => {
+                self.check_references(&check).await?;
+                Err(StoreError::Database(e))
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Every code the new ticket names must exist; all missing ones are reported together.
@@ -667,6 +679,11 @@ impl Store {
         });
         rows.into_iter().map(EventRow::into_event).collect()
     }
+}
+
+fn is_foreign_key_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_foreign_key_violation())
 }
 
 fn not_found(id: i64) -> StoreError {

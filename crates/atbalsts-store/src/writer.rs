@@ -8,9 +8,10 @@
 //! writer; on PostgreSQL it shares one WAL flush.
 
 use crate::error::{Result, StoreError};
+use crate::model::{Requester, Ticket, rfc3339};
 use crate::tickets::{IdempotencyKey, NewTicket, token_hash};
 use atbalsts_domain::validate::fold;
-use atbalsts_domain::{Level, TicketNumber};
+use atbalsts_domain::{Level, Status, TicketNumber};
 use serde_json::json;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
@@ -34,15 +35,52 @@ pub(crate) struct CreateJob {
 }
 
 pub(crate) enum Inserted {
-    New {
-        id: i64,
-        access_token: Option<String>,
-    },
+    /// The new ticket as stored (built from what was written, not read back).
+    New { ticket: Box<Ticket> },
     /// An earlier create with the same idempotency key.
     Replay {
         id: i64,
         access_token: Option<String>,
     },
+}
+
+impl CreateJob {
+    /// The read model of the ticket this job creates.
+    fn read_model(&self, id: i64, number: String, requester_id: i64) -> Ticket {
+        let new = &self.new;
+        let at = rfc3339(self.now);
+        Ticket {
+            id,
+            number,
+            institution: new.institution.clone(),
+            origin_institution: new.institution.clone(),
+            service: new.service.clone(),
+            resource: new.resource.clone(),
+            life_situation: new.life_situation.clone(),
+            channel: new.channel,
+            location: new.location.clone(),
+            kind: new.kind,
+            level: self.level,
+            priority: new.priority,
+            status: Status::New,
+            assignee: None,
+            group: None,
+            subject: new.subject.clone(),
+            description: new.description.clone(),
+            tags: new.tags.clone(),
+            requester: Requester {
+                id: requester_id,
+                name: new.requester.name.clone(),
+                email: new.requester.email.clone(),
+                phone: new.requester.phone.clone(),
+            },
+            resolution: None,
+            created_at: at.clone(),
+            updated_at: at,
+            resolved_at: None,
+            closed_at: None,
+        }
+    }
 }
 
 type Request = (CreateJob, oneshot::Sender<Result<Inserted>>);
@@ -58,124 +96,176 @@ impl std::fmt::Debug for Writer {
     }
 }
 
-/// Insert one ticket with its contact, number, event and idempotency record.
-macro_rules! insert_ticket {
-    ($tx:expr, $job:expr) => {{
-        let job = $job;
+/// Write a batch of creates, all or nothing: idempotency lookups, one block of
+/// ticket numbers per year, then each ticket with its contact, event and key.
+macro_rules! write_batch {
+    ($tx:expr, $jobs:expr) => {{
         let tx = $tx;
+        let jobs: &[&CreateJob] = $jobs;
         async move {
-            if let Some(k) = &job.idem {
-                let prior: Option<(String, i64, String)> = sqlx::query_as(
-                    "SELECT request_hash, ticket_id, response FROM idempotency_keys WHERE actor = $1 AND key = $2",
-                )
-                .bind(&k.actor)
-                .bind(&k.key)
-                .fetch_optional(&mut **tx)
-                .await?;
-                if let Some((hash, ticket_id, response)) = prior {
-                    if hash != k.request_hash {
-                        return Err(StoreError::conflict(
-                            "this Idempotency-Key was already used for a different request; use a new key",
-                        ));
-                    }
-                    let access_token = serde_json::from_str::<serde_json::Value>(&response)
-                        .ok()
-                        .and_then(|v| v["access_token"].as_str().map(str::to_string));
-                    return Ok(Inserted::Replay { id: ticket_id, access_token });
-                }
-            }
-            let new = &job.new;
-            let r = &new.requester;
-            let requester_id: i64 = match job.known_contact {
-                Some(id) => id,
-                None => {
-                    sqlx::query_scalar(
-                        "INSERT INTO contacts (name, email, phone, personal_code, created_at) \
-                         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            let mut out: Vec<Option<Inserted>> = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                let mut replay = None;
+                if let Some(k) = &job.idem {
+                    let prior: Option<(String, i64, String)> = sqlx::query_as(
+                        "SELECT request_hash, ticket_id, response FROM idempotency_keys WHERE actor = $1 AND key = $2",
                     )
-                    .bind(&r.name)
-                    .bind(&r.email)
-                    .bind(&r.phone)
-                    .bind(&r.personal_code)
-                    .bind(job.now)
-                    .fetch_one(&mut **tx)
-                    .await?
+                    .bind(&k.actor)
+                    .bind(&k.key)
+                    .fetch_optional(&mut **tx)
+                    .await?;
+                    if let Some((hash, ticket_id, response)) = prior {
+                        if hash != k.request_hash {
+                            return Err(BatchError::Job(StoreError::conflict(
+                                "this Idempotency-Key was already used for a different request; use a new key",
+                            )));
+                        }
+                        let access_token = serde_json::from_str::<serde_json::Value>(&response)
+                            .ok()
+                            .and_then(|v| v["access_token"].as_str().map(str::to_string));
+                        replay = Some(Inserted::Replay { id: ticket_id, access_token });
+                    }
                 }
-            };
-            let seq: i64 = sqlx::query_scalar(
-                "INSERT INTO ticket_counters (year, last) VALUES ($1, 1) \
-                 ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + 1 RETURNING last",
-            )
-            .bind(job.year)
-            .fetch_one(&mut **tx)
-            .await?;
-            let number = TicketNumber { year: job.year as i16, seq }.to_string();
-            let search_text = fold(&format!("{} {} {}", new.subject, new.description, r.name));
-            let tags = serde_json::to_string(&new.tags).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO tickets (number, requester_id, institution, origin_institution, service, resource, \
-                 life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                 search_text, access_token_hash, created_by, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14, $15, $16, $17, $18, $18) \
-                 RETURNING id",
-            )
-            .bind(&number)
-            .bind(requester_id)
-            .bind(&new.institution)
-            .bind(&new.service)
-            .bind(&new.resource)
-            .bind(&new.life_situation)
-            .bind(new.channel.as_str())
-            .bind(&new.location)
-            .bind(new.kind.as_str())
-            .bind(i64::from(job.level.number()))
-            .bind(new.priority.as_str())
-            .bind(&new.subject)
-            .bind(&new.description)
-            .bind(&tags)
-            .bind(&search_text)
-            .bind(job.access_token.as_deref().map(token_hash))
-            .bind(job.created_by)
-            .bind(job.now)
-            .fetch_one(&mut **tx)
-            .await?;
-            let (kind, actor_id, actor_name) = &job.actor;
-            let data = json!({
-                "number": number, "institution": new.institution, "service": new.service,
-                "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority,
-            });
-            sqlx::query(
-                "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
-                 VALUES ($1, $2, $3, $4, $5, 'created', $6)",
-            )
-            .bind(id)
-            .bind(job.now)
-            .bind(*kind)
-            .bind(*actor_id)
-            .bind(actor_name)
-            .bind(data.to_string())
-            .execute(&mut **tx)
-            .await?;
-            if let Some(k) = &job.idem {
-                sqlx::query(
-                    "INSERT INTO idempotency_keys (actor, key, request_hash, ticket_id, response, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6)",
+                out.push(replay);
+            }
+
+            // One counter update per year hands out a block of consecutive numbers.
+            let mut next: Vec<(i64, i64)> = Vec::new();
+            let mut years: Vec<i64> = jobs.iter().zip(&out).filter(|(_, r)| r.is_none()).map(|(j, _)| j.year).collect();
+            years.sort_unstable();
+            years.dedup();
+            for year in years {
+                let n = jobs.iter().zip(&out).filter(|(j, r)| r.is_none() && j.year == year).count() as i64;
+                let last: i64 = sqlx::query_scalar(
+                    "INSERT INTO ticket_counters (year, last) VALUES ($1, $2) \
+                     ON CONFLICT (year) DO UPDATE SET last = ticket_counters.last + $2 RETURNING last",
                 )
-                .bind(&k.actor)
-                .bind(&k.key)
-                .bind(&k.request_hash)
-                .bind(id)
-                .bind(json!({ "access_token": job.access_token }).to_string())
+                .bind(year)
+                .bind(n)
+                .fetch_one(&mut **tx)
+                .await?;
+                next.push((year, last - n + 1));
+            }
+
+            for (job, slot) in jobs.iter().zip(out.iter_mut()) {
+                if slot.is_some() {
+                    continue;
+                }
+                let Some(counter) = next.iter_mut().find(|(y, _)| *y == job.year) else {
+                    return Err(BatchError::Job(StoreError::Corrupt("no number block for the year".into())));
+                };
+                let seq = counter.1;
+                counter.1 += 1;
+                let new = &job.new;
+                let r = &new.requester;
+                let requester_id: i64 = match job.known_contact {
+                    Some(id) => id,
+                    None => {
+                        sqlx::query_scalar(
+                            "INSERT INTO contacts (name, email, phone, personal_code, created_at) \
+                             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                        )
+                        .bind(&r.name)
+                        .bind(&r.email)
+                        .bind(&r.phone)
+                        .bind(&r.personal_code)
+                        .bind(job.now)
+                        .fetch_one(&mut **tx)
+                        .await?
+                    }
+                };
+                let number = TicketNumber { year: job.year as i16, seq }.to_string();
+                let search_text = fold(&format!("{} {} {}", new.subject, new.description, r.name));
+                let tags = serde_json::to_string(&new.tags).map_err(|e| BatchError::Job(StoreError::Corrupt(e.to_string())))?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO tickets (number, requester_id, institution, origin_institution, service, resource, \
+                     life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
+                     search_text, access_token_hash, created_by, created_at, updated_at) \
+                     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14, $15, $16, $17, $18, $18) \
+                     RETURNING id",
+                )
+                .bind(&number)
+                .bind(requester_id)
+                .bind(&new.institution)
+                .bind(&new.service)
+                .bind(&new.resource)
+                .bind(&new.life_situation)
+                .bind(new.channel.as_str())
+                .bind(&new.location)
+                .bind(new.kind.as_str())
+                .bind(i64::from(job.level.number()))
+                .bind(new.priority.as_str())
+                .bind(&new.subject)
+                .bind(&new.description)
+                .bind(&tags)
+                .bind(&search_text)
+                .bind(job.access_token.as_deref().map(token_hash))
+                .bind(job.created_by)
                 .bind(job.now)
+                .fetch_one(&mut **tx)
+                .await?;
+                let (kind, actor_id, actor_name) = &job.actor;
+                let data = json!({
+                    "number": number, "institution": new.institution, "service": new.service,
+                    "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority,
+                });
+                sqlx::query(
+                    "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
+                     VALUES ($1, $2, $3, $4, $5, 'created', $6)",
+                )
+                .bind(id)
+                .bind(job.now)
+                .bind(*kind)
+                .bind(*actor_id)
+                .bind(actor_name)
+                .bind(data.to_string())
                 .execute(&mut **tx)
                 .await?;
+                if let Some(k) = &job.idem {
+                    sqlx::query(
+                        "INSERT INTO idempotency_keys (actor, key, request_hash, ticket_id, response, created_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6)",
+                    )
+                    .bind(&k.actor)
+                    .bind(&k.key)
+                    .bind(&k.request_hash)
+                    .bind(id)
+                    .bind(json!({ "access_token": job.access_token }).to_string())
+                    .bind(job.now)
+                    .execute(&mut **tx)
+                    .await?;
+                }
+                *slot = Some(Inserted::New { ticket: Box::new(job.read_model(id, number, requester_id)) });
             }
-            Ok(Inserted::New { id, access_token: job.access_token })
+            Ok::<Vec<Inserted>, BatchError>(out.into_iter().flatten().collect())
         }
     }};
 }
 
-/// Take the waiting creates, write them in one transaction, answer each.
+/// Why a batch failed: a rule about one create, or the database.
+enum BatchError {
+    Job(StoreError),
+    Db(sqlx::Error),
+}
+
+impl From<sqlx::Error> for BatchError {
+    fn from(e: sqlx::Error) -> Self {
+        BatchError::Db(e)
+    }
+}
+
+impl BatchError {
+    fn into_store(self) -> StoreError {
+        match self {
+            BatchError::Job(e) => e,
+            BatchError::Db(e) => StoreError::Database(e),
+        }
+    }
+}
+
+/// Take the waiting creates and write them in one transaction. The common case
+/// (nothing wrong) costs one commit for the lot; if anything fails, each create
+/// is retried alone so only the faulty one gets the error.
 macro_rules! run_batches {
     ($rx:ident, $begin:expr) => {
         while let Some(first) = $rx.recv().await {
@@ -186,69 +276,44 @@ macro_rules! run_batches {
                     Err(_) => break,
                 }
             }
-            let mut tx = match $begin.await {
-                Ok(tx) => tx,
-                Err(e) => {
-                    fail_all(batch, &e);
-                    continue;
-                }
-            };
-            let mut answers = Vec::with_capacity(batch.len());
-            let mut broken: Option<sqlx::Error> = None;
-            for (job, reply) in batch {
-                if let Some(e) = &broken {
-                    let _ = reply.send(Err(StoreError::Unavailable(e.to_string())));
-                    continue;
-                }
-                if let Err(e) = sqlx::query("SAVEPOINT create_ticket")
-                    .execute(&mut *tx)
-                    .await
-                {
-                    let _ = reply.send(Err(StoreError::Unavailable(e.to_string())));
-                    broken = Some(e);
-                    continue;
-                }
-                let result: Result<Inserted> = insert_ticket!(&mut tx, job).await;
-                let end = if result.is_ok() {
-                    "RELEASE SAVEPOINT create_ticket"
-                } else {
-                    "ROLLBACK TO SAVEPOINT create_ticket"
-                };
-                if let Err(e) = sqlx::query(end).execute(&mut *tx).await {
-                    broken = Some(e);
-                }
-                answers.push((result, reply));
+            let jobs: Vec<&CreateJob> = batch.iter().map(|(j, _)| j).collect();
+            let together: Result<Vec<Inserted>, BatchError> = async {
+                let mut tx = $begin.await?;
+                let inserted = write_batch!(&mut tx, &jobs).await?;
+                tx.commit().await?;
+                Ok(inserted)
             }
-            if let Some(e) = broken {
-                // The transaction is unusable: nothing of it commits.
-                fail_all(
-                    answers.into_iter().map(|(_, reply)| ((), reply)).collect(),
-                    &e,
-                );
-                continue;
-            }
-            match tx.commit().await {
-                Ok(()) => {
-                    for (result, reply) in answers {
-                        let _ = reply.send(result);
+            .await;
+            match together {
+                Ok(inserted) => {
+                    for ((_, reply), result) in batch.into_iter().zip(inserted) {
+                        let _ = reply.send(Ok(result));
                     }
                 }
-                Err(e) => fail_all(
-                    answers.into_iter().map(|(_, reply)| ((), reply)).collect(),
-                    &e,
-                ),
+                Err(first_error) => {
+                    if batch.len() == 1 {
+                        if let Some((_, reply)) = batch.pop() {
+                            let _ = reply.send(Err(first_error.into_store()));
+                        }
+                        continue;
+                    }
+                    for (job, reply) in batch {
+                        let alone: Result<Inserted, BatchError> = async {
+                            let mut tx = $begin.await?;
+                            let one = [&job];
+                            let mut inserted = write_batch!(&mut tx, &one).await?;
+                            tx.commit().await?;
+                            inserted.pop().ok_or_else(|| {
+                                BatchError::Job(StoreError::Corrupt("empty batch".into()))
+                            })
+                        }
+                        .await;
+                        let _ = reply.send(alone.map_err(BatchError::into_store));
+                    }
+                }
             }
         }
     };
-}
-
-fn fail_all<J>(batch: Vec<(J, oneshot::Sender<Result<Inserted>>)>, e: &sqlx::Error) {
-    tracing::error!(error = %e, "writing new tickets failed");
-    for (_, reply) in batch {
-        let _ = reply.send(Err(StoreError::Unavailable(format!(
-            "the database could not save the ticket: {e}"
-        ))));
-    }
 }
 
 impl Writer {
