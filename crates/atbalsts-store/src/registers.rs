@@ -506,6 +506,37 @@ macro_rules! codes {
     };
 }
 
+/// Make `owner`'s rows in a link table exactly `targets`.
+macro_rules! replace_links {
+    ($ex:expr, $table:literal, $owner_col:literal, $target_col:literal, $owner:expr, $targets:expr) => {
+        sqlx::query(concat!(
+            "DELETE FROM ",
+            $table,
+            " WHERE ",
+            $owner_col,
+            " = $1"
+        ))
+        .bind($owner)
+        .execute($ex)
+        .await?;
+        for target in $targets {
+            sqlx::query(concat!(
+                "INSERT INTO ",
+                $table,
+                " (",
+                $owner_col,
+                ", ",
+                $target_col,
+                ") VALUES ($1, $2) ON CONFLICT DO NOTHING"
+            ))
+            .bind($owner)
+            .bind(target)
+            .execute($ex)
+            .await?;
+        }
+    };
+}
+
 impl Store {
     /// Validate the whole batch, then upsert it in one transaction. Any invalid
     /// record fails the import and nothing is written.
@@ -605,28 +636,22 @@ impl Store {
                 .await?;
                 count("services", known.services.contains(&r.code));
                 // The service's own lists are the truth for its links.
-                sqlx::query("DELETE FROM service_life_situations WHERE service = $1")
-                    .bind(&r.code)
-                    .execute(&mut *tx)
-                    .await?;
-                for l in &r.life_situations {
-                    sqlx::query("INSERT INTO service_life_situations (service, life_situation) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(&r.code)
-                        .bind(l)
-                        .execute(&mut *tx)
-                        .await?;
-                }
-                sqlx::query("DELETE FROM service_resources WHERE service = $1")
-                    .bind(&r.code)
-                    .execute(&mut *tx)
-                    .await?;
-                for x in &r.resources {
-                    sqlx::query("INSERT INTO service_resources (service, resource) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(&r.code)
-                        .bind(x)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                replace_links!(
+                    &mut *tx,
+                    "service_life_situations",
+                    "service",
+                    "life_situation",
+                    &r.code,
+                    &r.life_situations
+                );
+                replace_links!(
+                    &mut *tx,
+                    "service_resources",
+                    "service",
+                    "resource",
+                    &r.code,
+                    &r.resources
+                );
             }
             // A life situation may name services imported earlier.
             for (_, r) in &batch.life_situations {
@@ -658,17 +683,14 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 count("locations", known.locations.contains(&r.id));
-                sqlx::query("DELETE FROM location_services WHERE location = $1")
-                    .bind(&r.id)
-                    .execute(&mut *tx)
-                    .await?;
-                for s in &r.services {
-                    sqlx::query("INSERT INTO location_services (location, service) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                        .bind(&r.id)
-                        .bind(s)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                replace_links!(
+                    &mut *tx,
+                    "location_services",
+                    "location",
+                    "service",
+                    &r.id,
+                    &r.services
+                );
             }
         });
         Ok(report)
