@@ -97,9 +97,9 @@ impl std::fmt::Debug for Writer {
 }
 
 /// Write a batch of creates, all or nothing: idempotency lookups, one block of
-/// ticket numbers per year, then each ticket with its contact, event and key.
+/// ticket numbers per year, ids, then one multi-row insert per table.
 macro_rules! write_batch {
-    ($tx:expr, $jobs:expr) => {{
+    ($tx:expr, $jobs:expr, $ids:path) => {{
         let tx = $tx;
         let jobs: &[&CreateJob] = $jobs;
         async move {
@@ -147,80 +147,108 @@ macro_rules! write_batch {
                 next.push((year, last - n + 1));
             }
 
-            for (job, slot) in jobs.iter().zip(out.iter_mut()) {
-                if slot.is_some() {
-                    continue;
+            // Ids are handed out first, so that each table takes one multi-row insert.
+            let fresh: Vec<&CreateJob> = jobs.iter().zip(&out).filter(|(_, r)| r.is_none()).map(|(j, _)| *j).collect();
+            let new_contacts: Vec<&CreateJob> = fresh.iter().copied().filter(|j| j.known_contact.is_none()).collect();
+            let contact_ids = $ids(&mut **tx, "contacts", new_contacts.len()).await?;
+            let ticket_ids = $ids(&mut **tx, "tickets", fresh.len()).await?;
+            if contact_ids.len() != new_contacts.len() || ticket_ids.len() != fresh.len() {
+                return Err(BatchError::Job(StoreError::Corrupt("id allocation came up short".into())));
+            }
+            if !new_contacts.is_empty() {
+                let sql = values_sql(
+                    "INSERT INTO contacts (id, name, email, phone, personal_code, created_at) VALUES ",
+                    6,
+                    new_contacts.len(),
+                );
+                let mut q = sqlx::query(&sql);
+                for (job, id) in new_contacts.iter().zip(&contact_ids) {
+                    let r = &job.new.requester;
+                    q = q.bind(*id).bind(&r.name).bind(&r.email).bind(&r.phone).bind(&r.personal_code).bind(job.now);
                 }
+                q.execute(&mut **tx).await?;
+            }
+
+            let mut new_contact_ids = contact_ids.iter();
+            let mut rows: Vec<Row> = Vec::with_capacity(fresh.len());
+            for (job, id) in fresh.iter().zip(&ticket_ids) {
                 let Some(counter) = next.iter_mut().find(|(y, _)| *y == job.year) else {
                     return Err(BatchError::Job(StoreError::Corrupt("no number block for the year".into())));
                 };
                 let seq = counter.1;
                 counter.1 += 1;
-                let new = &job.new;
-                let r = &new.requester;
-                let requester_id: i64 = match job.known_contact {
-                    Some(id) => id,
-                    None => {
-                        sqlx::query_scalar(
-                            "INSERT INTO contacts (name, email, phone, personal_code, created_at) \
-                             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-                        )
-                        .bind(&r.name)
-                        .bind(&r.email)
-                        .bind(&r.phone)
-                        .bind(&r.personal_code)
-                        .bind(job.now)
-                        .fetch_one(&mut **tx)
-                        .await?
-                    }
+                let requester_id = match job.known_contact {
+                    Some(c) => c,
+                    None => *new_contact_ids.next().ok_or_else(|| BatchError::Job(StoreError::Corrupt("contact ids".into())))?,
                 };
+                let new = &job.new;
                 let number = TicketNumber { year: job.year as i16, seq }.to_string();
-                let search_text = fold(&format!("{} {} {}", new.subject, new.description, r.name));
-                let tags = serde_json::to_string(&new.tags).map_err(|e| BatchError::Job(StoreError::Corrupt(e.to_string())))?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO tickets (number, requester_id, institution, origin_institution, service, resource, \
-                     life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                     search_text, access_token_hash, created_by, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8, $9, $10, $11, 'new', $12, $13, $14, $15, $16, $17, $18, $18) \
-                     RETURNING id",
-                )
-                .bind(&number)
-                .bind(requester_id)
-                .bind(&new.institution)
-                .bind(&new.service)
-                .bind(&new.resource)
-                .bind(&new.life_situation)
-                .bind(new.channel.as_str())
-                .bind(&new.location)
-                .bind(new.kind.as_str())
-                .bind(i64::from(job.level.number()))
-                .bind(new.priority.as_str())
-                .bind(&new.subject)
-                .bind(&new.description)
-                .bind(&tags)
-                .bind(&search_text)
-                .bind(job.access_token.as_deref().map(token_hash))
-                .bind(job.created_by)
-                .bind(job.now)
-                .fetch_one(&mut **tx)
-                .await?;
-                let (kind, actor_id, actor_name) = &job.actor;
-                let data = json!({
+                let event = json!({
                     "number": number, "institution": new.institution, "service": new.service,
                     "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority,
                 });
-                sqlx::query(
-                    "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
-                     VALUES ($1, $2, $3, $4, $5, 'created', $6)",
-                )
-                .bind(id)
-                .bind(job.now)
-                .bind(*kind)
-                .bind(*actor_id)
-                .bind(actor_name)
-                .bind(data.to_string())
-                .execute(&mut **tx)
-                .await?;
+                rows.push(Row {
+                    id: *id,
+                    requester_id,
+                    search_text: fold(&format!("{} {} {}", new.subject, new.description, new.requester.name)),
+                    tags: serde_json::to_string(&new.tags).map_err(|e| BatchError::Job(StoreError::Corrupt(e.to_string())))?,
+                    token_hash: job.access_token.as_deref().map(token_hash),
+                    event: event.to_string(),
+                    number,
+                });
+            }
+
+            if !rows.is_empty() {
+                let sql = values_sql(
+                    "INSERT INTO tickets (id, number, requester_id, institution, origin_institution, service, resource, \
+                     life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
+                     search_text, access_token_hash, created_by, created_at, updated_at) VALUES ",
+                    22,
+                    rows.len(),
+                );
+                let mut q = sqlx::query(&sql);
+                for (job, row) in fresh.iter().zip(&rows) {
+                    let new = &job.new;
+                    q = q
+                        .bind(row.id)
+                        .bind(&row.number)
+                        .bind(row.requester_id)
+                        .bind(&new.institution)
+                        .bind(&new.institution)
+                        .bind(&new.service)
+                        .bind(&new.resource)
+                        .bind(&new.life_situation)
+                        .bind(new.channel.as_str())
+                        .bind(&new.location)
+                        .bind(new.kind.as_str())
+                        .bind(i64::from(job.level.number()))
+                        .bind(new.priority.as_str())
+                        .bind(Status::New.as_str())
+                        .bind(&new.subject)
+                        .bind(&new.description)
+                        .bind(&row.tags)
+                        .bind(&row.search_text)
+                        .bind(&row.token_hash)
+                        .bind(job.created_by)
+                        .bind(job.now)
+                        .bind(job.now);
+                }
+                q.execute(&mut **tx).await?;
+
+                let sql = values_sql(
+                    "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) VALUES ",
+                    7,
+                    rows.len(),
+                );
+                let mut q = sqlx::query(&sql);
+                for (job, row) in fresh.iter().zip(&rows) {
+                    let (kind, actor_id, actor_name) = &job.actor;
+                    q = q.bind(row.id).bind(job.now).bind(*kind).bind(*actor_id).bind(actor_name).bind("created").bind(&row.event);
+                }
+                q.execute(&mut **tx).await?;
+            }
+
+            for (job, row) in fresh.iter().zip(&rows) {
                 if let Some(k) = &job.idem {
                     sqlx::query(
                         "INSERT INTO idempotency_keys (actor, key, request_hash, ticket_id, response, created_at) \
@@ -229,17 +257,84 @@ macro_rules! write_batch {
                     .bind(&k.actor)
                     .bind(&k.key)
                     .bind(&k.request_hash)
-                    .bind(id)
+                    .bind(row.id)
                     .bind(json!({ "access_token": job.access_token }).to_string())
                     .bind(job.now)
                     .execute(&mut **tx)
                     .await?;
                 }
-                *slot = Some(Inserted::New { ticket: Box::new(job.read_model(id, number, requester_id)) });
+            }
+
+            let mut built = fresh.iter().zip(rows).map(|(job, row)| Inserted::New {
+                ticket: Box::new(job.read_model(row.id, row.number, row.requester_id)),
+            });
+            for slot in out.iter_mut().filter(|s| s.is_none()) {
+                *slot = built.next();
             }
             Ok::<Vec<Inserted>, BatchError>(out.into_iter().flatten().collect())
         }
     }};
+}
+
+/// What a new ticket row needs beyond its job.
+struct Row {
+    id: i64,
+    number: String,
+    requester_id: i64,
+    search_text: String,
+    tags: String,
+    token_hash: Option<String>,
+    event: String,
+}
+
+/// `prefix` followed by `rows` groups of `cols` numbered placeholders.
+fn values_sql(prefix: &str, cols: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(prefix.len() + rows * cols * 5);
+    sql.push_str(prefix);
+    for r in 0..rows {
+        sql.push_str(if r == 0 { "(" } else { ", (" });
+        for c in 0..cols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", r * cols + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// The next `n` ids of `table`. The single SQLite writer holds the write lock,
+/// so nobody else can take them in between.
+async fn ids_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    let max: i64 = sqlx::query_scalar(&format!("SELECT COALESCE(MAX(id), 0) FROM {table}"))
+        .fetch_one(conn)
+        .await?;
+    Ok((max + 1..=max + n as i64).collect())
+}
+
+/// The next `n` values of the table's identity sequence (safe across nodes).
+async fn ids_postgres(
+    conn: &mut sqlx::PgConnection,
+    table: &'static str,
+    n: usize,
+) -> Result<Vec<i64>, sqlx::Error> {
+    if n == 0 {
+        return Ok(Vec::new());
+    }
+    sqlx::query_scalar(&format!(
+        "SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)"
+    ))
+    .bind(n as i64)
+    .fetch_all(conn)
+    .await
 }
 
 /// Why a batch failed: a rule about one create, or the database.
@@ -267,7 +362,7 @@ impl BatchError {
 /// (nothing wrong) costs one commit for the lot; if anything fails, each create
 /// is retried alone so only the faulty one gets the error.
 macro_rules! run_batches {
-    ($rx:ident, $begin:expr) => {
+    ($rx:ident, $begin:expr, $ids:path) => {
         while let Some(first) = $rx.recv().await {
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
@@ -279,7 +374,7 @@ macro_rules! run_batches {
             let jobs: Vec<&CreateJob> = batch.iter().map(|(j, _)| j).collect();
             let together: Result<Vec<Inserted>, BatchError> = async {
                 let mut tx = $begin.await?;
-                let inserted = write_batch!(&mut tx, &jobs).await?;
+                let inserted = write_batch!(&mut tx, &jobs, $ids).await?;
                 tx.commit().await?;
                 Ok(inserted)
             }
@@ -301,7 +396,7 @@ macro_rules! run_batches {
                         let alone: Result<Inserted, BatchError> = async {
                             let mut tx = $begin.await?;
                             let one = [&job];
-                            let mut inserted = write_batch!(&mut tx, &one).await?;
+                            let mut inserted = write_batch!(&mut tx, &one, $ids).await?;
                             tx.commit().await?;
                             inserted.pop().ok_or_else(|| {
                                 BatchError::Job(StoreError::Corrupt("empty batch".into()))
@@ -320,7 +415,7 @@ impl Writer {
     pub(crate) fn sqlite(pool: SqlitePool) -> Writer {
         let (sender, mut rx) = mpsc::channel::<Request>(1024);
         tokio::spawn(async move {
-            run_batches!(rx, pool.begin_with("BEGIN IMMEDIATE"));
+            run_batches!(rx, pool.begin_with("BEGIN IMMEDIATE"), ids_sqlite);
         });
         Writer { sender }
     }
@@ -328,7 +423,7 @@ impl Writer {
     pub(crate) fn postgres(pool: PgPool) -> Writer {
         let (sender, mut rx) = mpsc::channel::<Request>(1024);
         tokio::spawn(async move {
-            run_batches!(rx, pool.begin());
+            run_batches!(rx, pool.begin(), ids_postgres);
         });
         Writer { sender }
     }
