@@ -235,18 +235,6 @@ impl Store {
             new.level
         };
 
-        // The contact lookup reads committed data outside the write transaction,
-        // keeping the single SQLite writer's critical section short.
-        let known_contact: Option<i64> = match &new.requester.email {
-            Some(email) => on_pool!(self, |pool| {
-                sqlx::query_scalar("SELECT id FROM contacts WHERE email = $1 ORDER BY id LIMIT 1")
-                    .bind(email)
-                    .fetch_optional(pool)
-                    .await?
-            }),
-            None => None,
-        };
-
         let job = CreateJob {
             created_by: match actor {
                 Actor::Staff(s) => Some(s.user_id),
@@ -259,7 +247,6 @@ impl Store {
             year,
             now,
             access_token,
-            known_contact,
         };
         let check = job.new.clone();
         let returned_token = job.access_token.clone();

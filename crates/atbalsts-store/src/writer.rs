@@ -15,6 +15,7 @@ use atbalsts_domain::{Level, Status, TicketNumber};
 use serde_json::json;
 use sqlx::postgres::PgPool;
 use sqlx::sqlite::SqlitePool;
+use std::collections::HashMap;
 use tokio::sync::{mpsc, oneshot};
 
 /// Most creates committed together.
@@ -28,7 +29,6 @@ pub(crate) struct CreateJob {
     pub year: i64,
     pub now: i64,
     pub access_token: Option<String>,
-    pub known_contact: Option<i64>,
     pub created_by: Option<i64>,
     /// (kind, id, name) for the `created` event.
     pub actor: (&'static str, Option<i64>, String),
@@ -149,7 +149,40 @@ macro_rules! write_batch {
 
             // Ids are handed out first, so that each table takes one multi-row insert.
             let fresh: Vec<&CreateJob> = jobs.iter().zip(&out).filter(|(_, r)| r.is_none()).map(|(j, _)| *j).collect();
-            let new_contacts: Vec<&CreateJob> = fresh.iter().copied().filter(|j| j.known_contact.is_none()).collect();
+            // Requesters known by e-mail keep their contact; one lookup for the batch.
+            let mut emails: Vec<&str> = fresh.iter().filter_map(|j| j.new.requester.email.as_deref()).collect();
+            emails.sort_unstable();
+            emails.dedup();
+            let mut contact_of: HashMap<String, i64> = HashMap::new();
+            if !emails.is_empty() {
+                let sql = format!(
+                    "SELECT email, MIN(id) FROM contacts WHERE email IN ({}) GROUP BY email",
+                    (1..=emails.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                );
+                let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
+                for e in &emails {
+                    q = q.bind(*e);
+                }
+                contact_of.extend(q.fetch_all(&mut **tx).await?);
+            }
+            // The rest get new contacts; two tickets of one new e-mail share one.
+            let mut new_contacts: Vec<&CreateJob> = Vec::new();
+            let mut new_contact_of: Vec<Option<usize>> = Vec::with_capacity(fresh.len());
+            let mut pending: HashMap<&str, usize> = HashMap::new();
+            for job in &fresh {
+                let slot = match job.new.requester.email.as_deref() {
+                    Some(e) if contact_of.contains_key(e) => None,
+                    Some(e) => Some(*pending.entry(e).or_insert_with(|| {
+                        new_contacts.push(job);
+                        new_contacts.len() - 1
+                    })),
+                    None => {
+                        new_contacts.push(job);
+                        Some(new_contacts.len() - 1)
+                    }
+                };
+                new_contact_of.push(slot);
+            }
             let contact_ids = $ids(&mut **tx, "contacts", new_contacts.len()).await?;
             let ticket_ids = $ids(&mut **tx, "tickets", fresh.len()).await?;
             if contact_ids.len() != new_contacts.len() || ticket_ids.len() != fresh.len() {
@@ -169,17 +202,18 @@ macro_rules! write_batch {
                 q.execute(&mut **tx).await?;
             }
 
-            let mut new_contact_ids = contact_ids.iter();
             let mut rows: Vec<Row> = Vec::with_capacity(fresh.len());
-            for (job, id) in fresh.iter().zip(&ticket_ids) {
+            for ((job, id), new_contact) in fresh.iter().zip(&ticket_ids).zip(&new_contact_of) {
                 let Some(counter) = next.iter_mut().find(|(y, _)| *y == job.year) else {
                     return Err(BatchError::Job(StoreError::Corrupt("no number block for the year".into())));
                 };
                 let seq = counter.1;
                 counter.1 += 1;
-                let requester_id = match job.known_contact {
-                    Some(c) => c,
-                    None => *new_contact_ids.next().ok_or_else(|| BatchError::Job(StoreError::Corrupt("contact ids".into())))?,
+                let known = job.new.requester.email.as_ref().and_then(|e| contact_of.get(e));
+                let requester_id = match (new_contact, known) {
+                    (Some(i), _) => contact_ids[*i],
+                    (None, Some(c)) => *c,
+                    (None, None) => return Err(BatchError::Job(StoreError::Corrupt("requester without contact".into()))),
                 };
                 let new = &job.new;
                 let number = TicketNumber { year: job.year as i16, seq }.to_string();

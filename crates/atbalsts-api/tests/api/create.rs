@@ -2,6 +2,7 @@ use crate::harness::{TestApp, new_ticket, send};
 use crate::on_every_backend;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
+use std::collections::HashSet;
 
 async fn requester_creates_and_follows(app: &TestApp) {
     let (s, body) = app
@@ -337,6 +338,40 @@ async fn concurrent_creates(app: &TestApp) {
     let (_, page) = app
         .get("/api/v1/tickets?limit=200", Some(&staff.pmlp))
         .await;
-    assert_eq!(page["items"].as_array().unwrap().len(), 37);
+    let items = page["items"].as_array().unwrap();
+    assert_eq!(items.len(), 37);
+    let requesters: HashSet<i64> = items
+        .iter()
+        .map(|t| t["requester"]["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        requesters.len(),
+        1,
+        "one e-mail, one contact, even within a batch"
+    );
+
+    // Requesters without e-mail each get their own contact.
+    let mut phone_only = Vec::new();
+    for i in 0..3 {
+        let mut body = new_ticket("PMLP", "PMLP-003", &format!("Zvans {i}"));
+        body["requester"] = json!({"name": format!("Zvanītājs {i}"), "phone": "+371 20000001"});
+        phone_only.push(tokio::spawn(send(
+            app.req(Method::POST, "/api/v1/tickets", Some(&staff.pmlp))
+                .json(&body),
+        )));
+    }
+    let mut ids = HashSet::new();
+    for h in phone_only {
+        let (_, t) = h.await.unwrap();
+        assert!(
+            t["requester"]["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("Zvanītājs")
+        );
+        ids.insert(t["requester"]["id"].as_i64().unwrap());
+    }
+    assert_eq!(ids.len(), 3);
+    assert!(!ids.iter().any(|id| requesters.contains(id)));
 }
 on_every_backend!(concurrent_creates_get_unique_numbers, concurrent_creates);
