@@ -21,6 +21,11 @@ use tokio::sync::{mpsc, oneshot};
 /// Most creates committed together.
 pub const MAX_BATCH: usize = 64;
 
+/// Idempotency keys answer repeats for a day, then are forgotten.
+const IDEMPOTENCY_KEEP_MICROS: i64 = 24 * 3600 * 1_000_000;
+/// How often (in batches) old keys are purged; also at the first batch after start.
+const PURGE_EVERY: u64 = 1024;
+
 /// Everything one insert needs, prepared before the write transaction.
 pub(crate) struct CreateJob {
     pub new: NewTicket,
@@ -397,7 +402,25 @@ impl BatchError {
 /// is retried alone so only the faulty one gets the error.
 macro_rules! run_batches {
     ($rx:ident, $begin:expr, $ids:path) => {
+        let mut batches: u64 = 0;
         while let Some(first) = $rx.recv().await {
+            if batches % PURGE_EVERY == 0 {
+                let purged: Result<u64, sqlx::Error> = async {
+                    let mut tx = $begin.await?;
+                    let n = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                        .bind(crate::now_micros() - IDEMPOTENCY_KEEP_MICROS)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
+                    tx.commit().await?;
+                    Ok(n)
+                }
+                .await;
+                if let Err(e) = purged {
+                    tracing::warn!(error = %e, "purging old idempotency keys failed");
+                }
+            }
+            batches += 1;
             let mut batch = vec![first];
             while batch.len() < MAX_BATCH {
                 match $rx.try_recv() {
