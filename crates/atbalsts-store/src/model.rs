@@ -164,6 +164,84 @@ impl TicketRow {
     }
 }
 
+/// A ticket as a queue shows it: what is needed to pick it, without the
+/// description and the requester's contact details (`GET /tickets/{id}` has them).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TicketSummary {
+    pub id: i64,
+    pub number: String,
+    pub institution: String,
+    pub service: Option<String>,
+    pub channel: Channel,
+    pub kind: Kind,
+    #[schema(value_type = u8, minimum = 0, maximum = 2)]
+    pub level: Level,
+    pub priority: Priority,
+    pub status: Status,
+    pub assignee: Option<PersonRef>,
+    pub group: Option<String>,
+    pub subject: String,
+    pub requester: PersonRef,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// The columns selected by [`SUMMARY_COLUMNS`].
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct SummaryRow {
+    pub id: i64,
+    pub number: String,
+    pub institution: String,
+    pub service: Option<String>,
+    pub channel: String,
+    pub kind: String,
+    pub level: i64,
+    pub priority: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub group_code: Option<String>,
+    pub subject: String,
+    pub requester_id: i64,
+    pub requester_name: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub(crate) const SUMMARY_COLUMNS: &str = "t.id, t.number, t.institution, t.service, t.channel, t.kind, t.level, \
+    t.priority, t.status, t.assignee_id, u.name AS assignee_name, t.group_code, t.subject, t.requester_id, \
+    c.name AS requester_name, t.created_at, t.updated_at \
+    FROM tickets t JOIN contacts c ON c.id = t.requester_id LEFT JOIN users u ON u.id = t.assignee_id";
+
+impl SummaryRow {
+    pub fn into_summary(self) -> Result<TicketSummary> {
+        Ok(TicketSummary {
+            channel: parse("channel", &self.channel, Channel::parse)?,
+            kind: parse("kind", &self.kind, Kind::parse)?,
+            priority: parse("priority", &self.priority, Priority::parse)?,
+            status: parse("status", &self.status, Status::parse)?,
+            level: Level::from_number(self.level)
+                .ok_or_else(|| StoreError::Corrupt(format!("level {}", self.level)))?,
+            assignee: match (self.assignee_id, self.assignee_name) {
+                (Some(id), Some(name)) => Some(PersonRef { id, name }),
+                _ => None,
+            },
+            requester: PersonRef {
+                id: self.requester_id,
+                name: self.requester_name,
+            },
+            id: self.id,
+            number: self.number,
+            institution: self.institution,
+            service: self.service,
+            group: self.group_code,
+            subject: self.subject,
+            created_at: rfc3339(self.created_at),
+            updated_at: rfc3339(self.updated_at),
+        })
+    }
+}
+
 /// A public reply or an internal note.
 #[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
 pub struct Message {

@@ -3,7 +3,10 @@
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
-use crate::model::{Event, EventRow, Message, TICKET_COLUMNS, Ticket, TicketRow, rfc3339};
+use crate::model::{
+    Event, EventRow, Message, SUMMARY_COLUMNS, SummaryRow, TICKET_COLUMNS, Ticket, TicketRow,
+    TicketSummary, rfc3339,
+};
 use crate::now_micros;
 use crate::writer::{CreateJob, Inserted};
 use atbalsts_domain::access::{Action, authorize, authorize_create};
@@ -115,7 +118,7 @@ pub struct TicketFilter {
 
 #[derive(Debug, Clone)]
 pub struct Page {
-    pub items: Vec<Ticket>,
+    pub items: Vec<TicketSummary>,
     /// The id to continue after, when there are more.
     pub next_after: Option<i64>,
 }
@@ -374,7 +377,7 @@ impl Store {
                 DomainError::Forbidden("only support staff can list tickets".into()).into(),
             );
         };
-        let mut sql = format!("SELECT {TICKET_COLUMNS} WHERE 1=1");
+        let mut sql = format!("SELECT {SUMMARY_COLUMNS} WHERE 1=1");
         let mut args: Vec<Arg> = Vec::new();
         let mut push = |sql: &mut String, clause: &str, arg: Arg| {
             args.push(arg);
@@ -456,8 +459,8 @@ impl Store {
             Arg::Int(i64::from(limit) + 1),
         );
 
-        let rows: Vec<TicketRow> = on_pool!(self, |pool| {
-            bind_all!(sqlx::query_as::<_, TicketRow>(&sql), args)
+        let rows: Vec<SummaryRow> = on_pool!(self, |pool| {
+            bind_all!(sqlx::query_as::<_, SummaryRow>(&sql), args)
                 .fetch_all(pool)
                 .await?
         });
@@ -465,7 +468,7 @@ impl Store {
         let items = rows
             .into_iter()
             .take(limit as usize)
-            .map(TicketRow::into_ticket)
+            .map(SummaryRow::into_summary)
             .collect::<Result<Vec<_>>>()?;
         let next_after = if more {
             items.last().map(|t| t.id)

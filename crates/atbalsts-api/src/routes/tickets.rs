@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ClientIp, Json, Query, TicketId};
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, Channel, FieldError, Kind, Level, Priority, Status};
-use atbalsts_store::model::{Event, Message, Ticket};
+use atbalsts_store::model::{Event, Message, Ticket, TicketSummary};
 use atbalsts_store::tickets::{
     AssigneeFilter, ChangeRequest, IdempotencyKey, NewRequester, NewTicket, TicketFilter,
     token_hash,
@@ -348,7 +348,7 @@ pub struct ListQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketPage {
-    pub items: Vec<Ticket>,
+    pub items: Vec<TicketSummary>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
 }
