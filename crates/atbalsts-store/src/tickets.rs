@@ -36,6 +36,28 @@ pub struct NewTicket {
     pub requester: NewRequester,
 }
 
+/// The register codes a new ticket refers to.
+#[derive(Debug, Clone)]
+struct References {
+    institution: String,
+    service: Option<String>,
+    resource: Option<String>,
+    life_situation: Option<String>,
+    location: Option<String>,
+}
+
+impl References {
+    fn of(t: &NewTicket) -> Self {
+        Self {
+            institution: t.institution.clone(),
+            service: t.service.clone(),
+            resource: t.resource.clone(),
+            life_situation: t.life_situation.clone(),
+            location: t.location.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewRequester {
     pub name: String,
@@ -251,7 +273,7 @@ impl Store {
             now,
             access_token,
         };
-        let check = job.new.clone();
+        let references = References::of(&job.new);
         let returned_token = job.access_token.clone();
         match self.writer().submit(job).await {
             Ok(Inserted::New { ticket }) => Ok(Created {
@@ -273,7 +295,7 @@ impl Store {
             // References are checked by the foreign keys; only when one fails do we
             // look up which, to name the fields.
             Err(StoreError::Database(e)) if is_foreign_key_violation(&e) => {
-                self.check_references(&check).await?;
+                self.check_references(&references).await?;
                 Err(StoreError::Database(e))
             }
             Err(e) => Err(e),
@@ -281,7 +303,7 @@ impl Store {
     }
 
     /// Every code the new ticket names must exist; all missing ones are reported together.
-    async fn check_references(&self, new: &NewTicket) -> Result<()> {
+    async fn check_references(&self, new: &References) -> Result<()> {
         let found: (i64, i64, i64, i64, i64) = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT (SELECT COUNT(*) FROM institutions WHERE code = $1), \
