@@ -104,7 +104,7 @@ impl std::fmt::Debug for Writer {
 /// Write a batch of creates, all or nothing: idempotency lookups, one block of
 /// ticket numbers per year, ids, then one multi-row insert per table.
 macro_rules! write_batch {
-    ($tx:expr, $jobs:expr, $ids:path) => {{
+    ($tx:expr, $jobs:expr, $ids:path, $ph:expr) => {{
         let tx = $tx;
         let jobs: &[&CreateJob] = $jobs;
         async move {
@@ -162,7 +162,7 @@ macro_rules! write_batch {
             if !emails.is_empty() {
                 let sql = format!(
                     "SELECT email, MIN(id) FROM contacts WHERE email IN ({}) GROUP BY email",
-                    (1..=emails.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+                    placeholders($ph, 0, emails.len())
                 );
                 let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
                 for e in &emails {
@@ -198,6 +198,7 @@ macro_rules! write_batch {
                     "INSERT INTO contacts (id, name, email, phone, personal_code, created_at) VALUES ",
                     6,
                     new_contacts.len(),
+                    $ph,
                 );
                 let mut q = sqlx::query(&sql);
                 for (job, id) in new_contacts.iter().zip(&contact_ids) {
@@ -244,6 +245,7 @@ macro_rules! write_batch {
                      search_text, access_token_hash, created_by, created_at, updated_at) VALUES ",
                     22,
                     rows.len(),
+                    $ph,
                 );
                 let mut q = sqlx::query(&sql);
                 for (job, row) in fresh.iter().zip(&rows) {
@@ -278,6 +280,7 @@ macro_rules! write_batch {
                     "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) VALUES ",
                     7,
                     rows.len(),
+                    $ph,
                 );
                 let mut q = sqlx::query(&sql);
                 for (job, row) in fresh.iter().zip(&rows) {
@@ -326,18 +329,37 @@ struct Row {
     event: String,
 }
 
-/// `prefix` followed by `rows` groups of `cols` numbered placeholders.
-fn values_sql(prefix: &str, cols: usize, rows: usize) -> String {
+/// How a backend spells bind parameters in generated SQL. SQLite resolves
+/// each named parameter by a linear search, which makes `$n` quadratic in a
+/// statement with a thousand of them; plain `?` is positional and free.
+#[derive(Clone, Copy)]
+enum Placeholders {
+    Positional,
+    Numbered,
+}
+
+/// `count` placeholders after the first `before` ones, comma-separated.
+fn placeholders(style: Placeholders, before: usize, count: usize) -> String {
+    let mut out = String::with_capacity(count * 5);
+    for i in 0..count {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        match style {
+            Placeholders::Positional => out.push('?'),
+            Placeholders::Numbered => out.push_str(&format!("${}", before + i + 1)),
+        }
+    }
+    out
+}
+
+/// `prefix` followed by `rows` groups of `cols` placeholders.
+fn values_sql(prefix: &str, cols: usize, rows: usize, style: Placeholders) -> String {
     let mut sql = String::with_capacity(prefix.len() + rows * cols * 5);
     sql.push_str(prefix);
     for r in 0..rows {
         sql.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..cols {
-            if c > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("${}", r * cols + c + 1));
-        }
+        sql.push_str(&placeholders(style, r * cols, cols));
         sql.push(')');
     }
     sql
@@ -401,7 +423,7 @@ impl BatchError {
 /// (nothing wrong) costs one commit for the lot; if anything fails, each create
 /// is retried alone so only the faulty one gets the error.
 macro_rules! run_batches {
-    ($rx:ident, $begin:expr, $ids:path) => {
+    ($rx:ident, $begin:expr, $ids:path, $ph:expr) => {
         let mut batches: u64 = 0;
         while let Some(first) = $rx.recv().await {
             if batches % PURGE_EVERY == 0 {
@@ -431,7 +453,7 @@ macro_rules! run_batches {
             let jobs: Vec<&CreateJob> = batch.iter().map(|(j, _)| j).collect();
             let together: Result<Vec<Inserted>, BatchError> = async {
                 let mut tx = $begin.await?;
-                let inserted = write_batch!(&mut tx, &jobs, $ids).await?;
+                let inserted = write_batch!(&mut tx, &jobs, $ids, $ph).await?;
                 tx.commit().await?;
                 Ok(inserted)
             }
@@ -453,7 +475,7 @@ macro_rules! run_batches {
                         let alone: Result<Inserted, BatchError> = async {
                             let mut tx = $begin.await?;
                             let one = [&job];
-                            let mut inserted = write_batch!(&mut tx, &one, $ids).await?;
+                            let mut inserted = write_batch!(&mut tx, &one, $ids, $ph).await?;
                             tx.commit().await?;
                             inserted.pop().ok_or_else(|| {
                                 BatchError::Job(StoreError::Corrupt("empty batch".into()))
@@ -472,7 +494,12 @@ impl Writer {
     pub(crate) fn sqlite(pool: SqlitePool) -> Writer {
         let (sender, mut rx) = mpsc::channel::<Request>(1024);
         tokio::spawn(async move {
-            run_batches!(rx, pool.begin_with("BEGIN IMMEDIATE"), ids_sqlite);
+            run_batches!(
+                rx,
+                pool.begin_with("BEGIN IMMEDIATE"),
+                ids_sqlite,
+                Placeholders::Positional
+            );
         });
         Writer { sender }
     }
@@ -480,7 +507,7 @@ impl Writer {
     pub(crate) fn postgres(pool: PgPool) -> Writer {
         let (sender, mut rx) = mpsc::channel::<Request>(1024);
         tokio::spawn(async move {
-            run_batches!(rx, pool.begin(), ids_postgres);
+            run_batches!(rx, pool.begin(), ids_postgres, Placeholders::Numbered);
         });
         Writer { sender }
     }
@@ -494,5 +521,23 @@ impl Writer {
         answer
             .await
             .map_err(|_| StoreError::Unavailable("the ticket writer has stopped".into()))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_placeholders() {
+        assert_eq!(
+            values_sql("V ", 2, 2, Placeholders::Numbered),
+            "V ($1, $2), ($3, $4)"
+        );
+        assert_eq!(
+            values_sql("V ", 2, 2, Placeholders::Positional),
+            "V (?, ?), (?, ?)"
+        );
+        assert_eq!(placeholders(Placeholders::Numbered, 0, 3), "$1, $2, $3");
     }
 }

@@ -3,6 +3,12 @@
 mod demo;
 mod settings;
 
+/// glibc's allocator took a fifth of the instructions of a ticket create in a
+/// callgrind profile (BENCHMARKS.md); mimalloc is built for many small,
+/// short-lived allocations across threads.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, bail};
 use atbalsts_domain::{Role, Scope};
 use atbalsts_store::Store;
