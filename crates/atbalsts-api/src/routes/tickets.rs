@@ -35,20 +35,26 @@ pub struct RequesterBody {
 #[serde(deny_unknown_fields)]
 pub struct CreateTicketBody {
     /// Institution code, e.g. `PMLP`.
+    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9_-]+$")]
     pub institution: String,
     pub service: Option<String>,
     pub resource: Option<String>,
     pub life_situation: Option<String>,
     /// portal, email, phone, video, chat, social, mobile_app or in_person.
+    #[schema(value_type = Channel)]
     pub channel: String,
     /// Customer service location; required for `in_person`.
     pub location: Option<String>,
     /// information, consultation, training, technical_access, incident, complaint or suggestion.
+    #[schema(value_type = Kind)]
     pub kind: String,
     /// low, normal (default), high or urgent.
+    #[schema(value_type = Option<Priority>)]
     pub priority: Option<String>,
     /// Staff only: 0, 1 (default) or 2. Requesters always start at level 1.
+    #[schema(minimum = 0, maximum = 2)]
     pub level: Option<u8>,
+    #[schema(min_length = 1, max_length = 200)]
     pub subject: String,
     pub description: String,
     #[serde(default)]
@@ -463,6 +469,7 @@ pub async fn list(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MessageBody {
+    #[schema(min_length = 1, max_length = 20000)]
     pub body: String,
     /// An internal note, seen by staff only.
     #[serde(default)]
@@ -538,7 +545,9 @@ fn reason(e: &mut Errors, v: &str) -> String {
 #[serde(deny_unknown_fields)]
 pub struct EscalateBody {
     /// The level to move to: higher escalates, lower de-escalates (1 or 2).
+    #[schema(minimum = 1, maximum = 2)]
     pub level: u8,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
     /// Support group of the receiving level.
     pub group: Option<String>,
@@ -576,7 +585,9 @@ pub async fn escalate(
 #[serde(deny_unknown_fields)]
 pub struct TransferBody {
     /// Code of the institution that takes the case over.
+    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9_-]+$")]
     pub institution: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -642,6 +653,7 @@ pub async fn assign(
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     /// What was done or answered.
+    #[schema(min_length = 1, max_length = 20000)]
     pub resolution: String,
 }
 
