@@ -492,6 +492,15 @@ fn validate(batch: &RegisterBatch, known: &Known) -> Vec<FieldError> {
     e.0
 }
 
+/// Link rows grouped by their first code, in the order they came.
+fn group_links(links: Vec<Link>) -> HashMap<String, Vec<String>> {
+    let mut grouped: HashMap<String, Vec<String>> = HashMap::new();
+    for (owner, target) in links {
+        grouped.entry(owner).or_default().push(target);
+    }
+    grouped
+}
+
 fn json(v: &impl Serialize) -> Result<String> {
     serde_json::to_string(v).map_err(|err| StoreError::Corrupt(err.to_string()))
 }
@@ -729,10 +738,7 @@ impl Store {
                 .await?,
             )
         });
-        let mut by_ls: HashMap<String, Vec<String>> = HashMap::new();
-        for (ls, s) in links {
-            by_ls.entry(ls).or_default().push(s);
-        }
+        let mut by_ls = group_links(links);
         Ok(rows
             .into_iter()
             .map(|(id, name_lv, name_en)| LifeSituation {
@@ -784,14 +790,7 @@ impl Store {
             )
             }
         );
-        let group = |links: Vec<(String, String)>| {
-            let mut m: HashMap<String, Vec<String>> = HashMap::new();
-            for (s, x) in links {
-                m.entry(s).or_default().push(x);
-            }
-            m
-        };
-        let (mut ls, mut res) = (group(ls_links), group(res_links));
+        let (mut ls, mut res) = (group_links(ls_links), group_links(res_links));
         rows.into_iter()
             .map(
                 |(
@@ -857,10 +856,7 @@ impl Store {
                 sqlx::query_as("SELECT location, service FROM location_services ORDER BY service").fetch_all(pool).await?,
             )
         });
-        let mut by_loc: HashMap<String, Vec<String>> = HashMap::new();
-        for (l, s) in links {
-            by_loc.entry(l).or_default().push(s);
-        }
+        let mut by_loc = group_links(links);
         rows.into_iter()
             .map(
                 |(id, name, kind, institution, operator_lv, town, address, hours, equipment)| {
