@@ -5,6 +5,8 @@
 //!
 //! Input is one lower-cased word; other words (numbers, codes) pass through.
 
+use atbalsts_domain::validate::fold;
+
 /// An ending that may be cut: its text, how many vowels a word must have
 /// *more* than this to allow the cut, and whether cutting it can leave a
 /// palatalised consonant behind.
@@ -85,6 +87,21 @@ pub fn stem(word: &str) -> String {
             restore_consonant(&mut stem, cut[0] == 'u');
         }
         return stem.into_iter().collect();
+    }
+    word.to_string()
+}
+
+/// The stem of a word typed without diacritics (already folded), using the
+/// endings folded too: *eglem* → *egl* as *eglēm* → *egl*. Consonants cannot
+/// be restored here; the folded stem of the diacritic form is already plain.
+pub fn stem_folded(word: &str) -> String {
+    let chars: Vec<char> = word.chars().collect();
+    let vowels = chars.iter().filter(|c| is_vowel(**c)).count();
+    for ending in ENDINGS {
+        let cut: Vec<char> = fold(ending.text).chars().collect();
+        if chars.len() >= cut.len() + MIN_STEM && vowels > ending.vowels && chars.ends_with(&cut) {
+            return chars[..chars.len() - cut.len()].iter().collect();
+        }
     }
     word.to_string()
 }
@@ -182,6 +199,21 @@ mod tests {
         }
         for w in ["dzīvesvieta", "dzīvesvietu", "dzīvesvietas", "dzīvesvietā"] {
             assert_eq!(stem(w), "dzīvesviet", "{w}");
+        }
+    }
+
+    #[test]
+    fn folded_words_stem_like_their_diacritic_forms() {
+        use super::{fold, stem_folded};
+        for w in [
+            "eglēm",
+            "dzīvesvietu",
+            "deklarēšanai",
+            "lāčiem",
+            "zilajiem",
+            "pabalstu",
+        ] {
+            assert_eq!(stem_folded(&fold(w)), fold(&stem(w)), "{w}");
         }
     }
 
