@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use crate::routes::{health, registers, tickets};
+use crate::routes::{health, kb, registers, tickets};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -13,12 +13,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         registers::resources, registers::locations,
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close,
+        kb::articles, kb::article,
         health::healthz, health::readyz, health::metrics,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "registers", description = "Public state registers: institutions, services, life situations, resources, locations"),
         (name = "tickets", description = "Support requests"),
+        (name = "knowledge base", description = "Published articles: FAQ, how-tos, known errors, policies"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod change;
 pub mod error;
+pub mod kb;
 pub mod lifecycle;
 pub mod ticket;
 pub mod validate;

@@ -9,6 +9,7 @@
 #[macro_use]
 mod db;
 pub mod error;
+pub mod kb;
 pub mod model;
 pub mod registers;
 pub mod tickets;

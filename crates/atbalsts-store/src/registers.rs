@@ -113,6 +113,9 @@ pub struct RegisterBatch {
 pub struct ImportReport {
     pub created: BTreeMap<String, usize>,
     pub updated: BTreeMap<String, usize>,
+    /// Records that were already exactly so.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unchanged: BTreeMap<String, usize>,
 }
 
 pub const FILES: [&str; 5] = [

@@ -83,6 +83,12 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// Import knowledge-base articles (Markdown with front matter) from DIR; see docs/kb.md.
+    Kb {
+        dir: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Import register JSON files (institutions, services, …) from DIR; see docs/registers.md.
     Registers {
         dir: PathBuf,
@@ -263,6 +269,58 @@ async fn main() -> anyhow::Result<()> {
                     }
                     for (register, n) in &report.updated {
                         println!("{register}: {n} updated");
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("Nothing was imported: {e}");
+                    print_field_errors(&e);
+                    std::process::exit(1);
+                }
+            }
+        }
+        Command::Import {
+            what: ImportCommand::Kb { dir, storage },
+        } => {
+            let store = open(&settings, &storage).await?;
+            let mut files = Vec::new();
+            let mut problems = Vec::new();
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+                .with_context(|| format!("reading {}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                .collect();
+            paths.sort();
+            if paths.is_empty() {
+                bail!("{} holds no article files (*.md)", dir.display());
+            }
+            for path in &paths {
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                match atbalsts_domain::kb::parse_article(&name, &text) {
+                    Ok(a) => files.push(a),
+                    Err(mut errs) => problems.append(&mut errs),
+                }
+            }
+            let result = if problems.is_empty() {
+                store.import_articles(&files).await
+            } else {
+                Err(atbalsts_store::StoreError::invalid(problems))
+            };
+            match result {
+                Ok(report) => {
+                    for (what, map) in [
+                        ("created", &report.created),
+                        ("updated", &report.updated),
+                        ("unchanged", &report.unchanged),
+                    ] {
+                        for (register, n) in map {
+                            println!("{register}: {n} {what}");
+                        }
                     }
                     Ok(())
                 }

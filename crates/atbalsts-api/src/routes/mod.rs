@@ -1,4 +1,5 @@
 pub mod health;
+pub mod kb;
 pub mod registers;
 pub mod tickets;
 
@@ -14,6 +15,8 @@ pub fn api() -> Router<AppState> {
         .route("/life-situations", get(registers::life_situations))
         .route("/resources", get(registers::resources))
         .route("/locations", get(registers::locations))
+        .route("/kb/articles", get(kb::articles))
+        .route("/kb/articles/{id}", get(kb::article))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get))
         .route(

@@ -5,6 +5,7 @@ mod harness;
 
 mod access;
 mod create;
+mod kb;
 mod lifecycle;
 mod operations;
 mod queues;
