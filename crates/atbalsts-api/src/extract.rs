@@ -1,12 +1,16 @@
 //! Extractors whose rejections are problem documents, not plain text.
 
 use crate::error::ApiError;
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use atbalsts_domain::FieldError;
+use axum::body::Bytes;
+use axum::extract::rejection::{PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-/// A JSON body; a malformed one is a 400 saying what is wrong, too large a 413.
+/// A JSON body. Malformed JSON is a 400; a field of the wrong type or a
+/// missing one is a 422 naming the field; too large a body is a 413.
 pub struct Json<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
@@ -14,30 +18,57 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(json_problem(rejection).into_response()),
-        }
+        let headers = req.headers().clone();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        parse_json(&headers, &body).map_err(IntoResponse::into_response)
     }
 }
 
-fn json_problem(r: JsonRejection) -> ApiError {
-    match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::BadRequest(
+/// Parse a JSON body already read (the create handler also fingerprints it).
+pub fn parse_json<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Json<T>, ApiError> {
+    let is_json = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+        });
+    if !is_json {
+        return Err(ApiError::BadRequest(
             "send the body as JSON with the header Content-Type: application/json".into(),
-        ),
-        JsonRejection::JsonSyntaxError(e) => {
-            ApiError::BadRequest(format!("the body is not valid JSON: {}", e.body_text()))
-        }
-        JsonRejection::JsonDataError(e) => {
-            ApiError::BadRequest(format!("the body does not fit: {}", e.body_text()))
-        }
-        JsonRejection::BytesRejection(_) => ApiError::BadRequest(format!(
-            "the body could not be read; it must be at most {} KiB",
-            crate::MAX_BODY_BYTES / 1024
-        )),
-        other => ApiError::BadRequest(other.body_text()),
+        ));
     }
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
+        } else if let Some(field) = missing_field(&inner.to_string()) {
+            let full = if path == "." {
+                field.to_string()
+            } else {
+                format!("{path}.{field}")
+            };
+            ApiError::Invalid(vec![FieldError::new(full, "is required")])
+        } else if path == "." {
+            ApiError::BadRequest(format!("the body does not fit: {inner}"))
+        } else {
+            ApiError::Invalid(vec![FieldError::new(path, inner.to_string())])
+        }
+    })?;
+    Ok(Json(value))
+}
+
+/// serde words a missing field as "missing field `name` at line …".
+fn missing_field(message: &str) -> Option<&str> {
+    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 /// Query parameters; unknown values are a 400.

@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 
 pub struct Limits {
-    public_create: DefaultKeyedRateLimiter<IpAddr>,
+    public_writes: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl Limits {
@@ -15,22 +15,23 @@ impl Limits {
         let per_minute =
             NonZeroU32::new(config.public_creates_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         Self {
-            public_create: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            public_writes: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }
     }
 
-    /// A requester without an account may create only so many tickets a minute.
-    pub fn public_create(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+    /// Without an account, a client address may write (create tickets, rate
+    /// articles) only so many times a minute.
+    pub fn public_write(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
         let key = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        self.public_create.check_key(&key).map_err(|_| {
+        self.public_writes.check_key(&key).map_err(|_| {
             ApiError::TooManyRequests(
                 "too many requests were sent from your address; please wait a minute and try again"
                     .into(),
             )
         })?;
         // Forget idle addresses now and then so the map stays small.
-        if self.public_create.len() > 10_000 {
-            self.public_create.retain_recent();
+        if self.public_writes.len() > 10_000 {
+            self.public_writes.retain_recent();
         }
         Ok(())
     }

@@ -13,7 +13,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         registers::resources, registers::locations,
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close,
-        kb::articles, kb::article,
+        kb::articles, kb::article, kb::versions, kb::feedback,
         health::healthz, health::readyz, health::metrics,
     ),
     modifiers(&BearerAuth),

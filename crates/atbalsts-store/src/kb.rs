@@ -242,3 +242,85 @@ impl Store {
         Ok(article)
     }
 }
+
+/// One saved version of an article.
+#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+pub struct ArticleVersion {
+    pub version: i64,
+    pub title: String,
+    pub body: String,
+    #[serde(skip)]
+    #[sqlx(rename = "edited_at")]
+    pub edited_micros: i64,
+    #[sqlx(skip)]
+    pub edited_at: String,
+}
+
+/// Readers' answers to "was this helpful?".
+#[derive(Debug, Clone, Default, Serialize, ToSchema)]
+pub struct FeedbackCounts {
+    pub helpful: i64,
+    pub not_helpful: i64,
+}
+
+impl Store {
+    /// Every version of an article, newest first (staff read this).
+    pub async fn article_versions(&self, id: &str) -> Result<Vec<ArticleVersion>> {
+        let mut rows: Vec<ArticleVersion> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, ArticleVersion>(
+                "SELECT version, title, body, edited_at FROM kb_versions WHERE article_id = $1 ORDER BY version DESC",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        if rows.is_empty() {
+            return Err(StoreError::NotFound(format!("article {id}")));
+        }
+        for v in &mut rows {
+            v.edited_at = crate::model::rfc3339(v.edited_micros);
+        }
+        Ok(rows)
+    }
+
+    /// Record a reader's answer on a published article they may see.
+    pub async fn article_feedback(
+        &self,
+        staff: bool,
+        id: &str,
+        helpful: bool,
+        comment: Option<&str>,
+    ) -> Result<FeedbackCounts> {
+        let now = now_micros();
+        let counts: (i64, i64) = in_tx!(self, |tx| {
+            let visible: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM kb_articles WHERE id = $1 AND status = 'published' AND (audience = 'public' OR $2)",
+            )
+            .bind(id)
+            .bind(staff)
+            .fetch_one(&mut *tx)
+            .await?;
+            if visible == 0 {
+                return Err(StoreError::NotFound(format!("article {id}")));
+            }
+            sqlx::query("INSERT INTO kb_feedback (article_id, helpful, comment, created_at) VALUES ($1, $2, $3, $4)")
+                .bind(id)
+                .bind(helpful)
+                .bind(comment)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query_as(
+                "SELECT COALESCE(SUM(CASE WHEN helpful THEN 1 ELSE 0 END), 0), \
+                 COALESCE(SUM(CASE WHEN helpful THEN 0 ELSE 1 END), 0) FROM kb_feedback WHERE article_id = $1",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?
+        });
+        Ok(FeedbackCounts {
+            helpful: counts.0,
+            not_helpful: counts.1,
+        })
+    }
+}

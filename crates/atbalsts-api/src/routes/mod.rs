@@ -17,6 +17,8 @@ pub fn api() -> Router<AppState> {
         .route("/locations", get(registers::locations))
         .route("/kb/articles", get(kb::articles))
         .route("/kb/articles/{id}", get(kb::article))
+        .route("/kb/articles/{id}/versions", get(kb::versions))
+        .route("/kb/articles/{id}/feedback", post(kb::feedback))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get))
         .route(

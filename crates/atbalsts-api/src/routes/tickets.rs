@@ -185,10 +185,10 @@ pub async fn create(
                     .into(),
             ));
         }
-        Actor::Anonymous => s.limits.public_create(ip)?,
+        Actor::Anonymous => s.limits.public_write(ip)?,
         Actor::Staff(_) => {}
     }
-    let Json(raw): Json<CreateTicketBody> = parse_json(&headers, &body)?;
+    let Json(raw): Json<CreateTicketBody> = crate::extract::parse_json(&headers, &body)?;
     let by_staff = matches!(actor, Actor::Staff(_));
     let new = raw.validate(by_staff).map_err(ApiError::Invalid)?;
     let idem = idempotency_key(&headers, &actor, &body)?;
@@ -213,51 +213,6 @@ pub async fn create(
         }),
     )
         .into_response())
-}
-
-/// The body is read once, both to parse it and to fingerprint it for idempotency.
-fn parse_json<T: serde::de::DeserializeOwned>(
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> ApiResult<Json<T>> {
-    let is_json = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-        });
-    if !is_json {
-        return Err(ApiError::BadRequest(
-            "send the body as JSON with the header Content-Type: application/json".into(),
-        ));
-    }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::BadRequest(format!("the body is not valid JSON: {inner}"))
-        } else if let Some(field) = missing_field(&inner.to_string()) {
-            let full = if path == "." {
-                field.to_string()
-            } else {
-                format!("{path}.{field}")
-            };
-            ApiError::Invalid(vec![FieldError::new(full, "is required")])
-        } else if path == "." {
-            ApiError::BadRequest(format!("the body does not fit: {inner}"))
-        } else {
-            ApiError::Invalid(vec![FieldError::new(path, inner.to_string())])
-        }
-    })?;
-    Ok(Json(value))
-}
-
-/// serde words a missing field as "missing field `name` at line …".
-fn missing_field(message: &str) -> Option<&str> {
-    message.strip_prefix("missing field `")?.split('`').next()
 }
 
 fn idempotency_key(

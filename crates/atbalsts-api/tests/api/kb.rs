@@ -2,6 +2,7 @@ use crate::harness::TestApp;
 use crate::on_every_backend;
 use atbalsts_domain::kb::parse_article;
 use reqwest::StatusCode;
+use serde_json::json;
 
 fn article(id: &str, extra: &str, audience: &str, body: &str) -> atbalsts_domain::kb::ArticleFile {
     let text = format!(
@@ -85,6 +86,68 @@ async fn knowledge_base(app: &TestApp) {
         (a["version"].as_i64(), a["body"].as_str()),
         (Some(2), Some("Deklarē dzīvesvietu latvija.gov.lv."))
     );
+
+    // Staff see the history; nobody else does.
+    let (s, versions) = app
+        .get(
+            "/api/v1/kb/articles/deklaresana/versions",
+            Some(&staff.pmlp),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let numbers: Vec<i64> = versions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_i64().unwrap())
+        .collect();
+    assert_eq!(numbers, [2, 1]);
+    assert_eq!(versions[1]["body"], "Deklarē dzīvesvietu portālā.");
+    let (s, _) = app
+        .get("/api/v1/kb/articles/deklaresana/versions", None)
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // "Was this helpful?"
+    let (s, counts) = app
+        .post(
+            "/api/v1/kb/articles/deklaresana/feedback",
+            None,
+            json!({"helpful": true}),
+        )
+        .await;
+    assert_eq!((s, counts["helpful"].as_i64()), (StatusCode::OK, Some(1)));
+    let (_, counts) = app
+        .post(
+            "/api/v1/kb/articles/deklaresana/feedback",
+            None,
+            json!({"helpful": false, "comment": "Trūkst adreses piemēra."}),
+        )
+        .await;
+    assert_eq!(
+        (counts["helpful"].as_i64(), counts["not_helpful"].as_i64()),
+        (Some(1), Some(1))
+    );
+    let (s, _) = app
+        .post(
+            "/api/v1/kb/articles/int-parbaude/feedback",
+            None,
+            json!({"helpful": true}),
+        )
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "internal articles cannot be rated by the public"
+    );
+    let (s, _) = app
+        .post(
+            "/api/v1/kb/articles/deklaresana/feedback",
+            None,
+            json!({"helpful": "jā"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
 
     // References are checked before anything is written.
     let bad = vec![article("cits", "translation_of: nav-tada\n", "public", "x")];

@@ -12,7 +12,11 @@ async fn escalation(app: &TestApp) {
     let (s, p) = app
         .post(&t("/escalate"), Some(&staff.pmlp), json!({"level": 2}))
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "a reason is required: {p}");
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("reason")),
+        "a reason is required: {p}"
+    );
     let (s, p) = app
         .post(
             &t("/escalate"),
