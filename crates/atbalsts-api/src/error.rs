@@ -20,8 +20,6 @@ pub enum ApiError {
     #[error("{0} was not found")]
     NotFound(String),
     #[error("{0}")]
-    Conflict(String),
-    #[error("{0}")]
     Unavailable(String),
     #[error("{0}")]
     TooManyRequests(String),
@@ -60,7 +58,6 @@ impl ApiError {
                 format!("{what} was not found"),
                 vec![],
             ),
-            ApiError::Conflict(m) => (S::CONFLICT, "conflict", m, vec![]),
             ApiError::TooManyRequests(m) => (S::TOO_MANY_REQUESTS, "too-many-requests", m, vec![]),
             ApiError::Unavailable(m) => (S::SERVICE_UNAVAILABLE, "unavailable", m, vec![]),
             ApiError::Store(e) => match e {

@@ -10,12 +10,6 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
 /// The database, whichever it is. Cloning is cheap (pools are shared).
 #[derive(Debug, Clone)]
 pub enum Store {
@@ -133,13 +127,6 @@ impl Store {
     pub(crate) fn writer(&self) -> &Writer {
         match self {
             Store::Sqlite { writer, .. } | Store::Postgres { writer, .. } => writer,
-        }
-    }
-
-    pub fn backend(&self) -> Backend {
-        match self {
-            Store::Sqlite { .. } => Backend::Sqlite,
-            Store::Postgres { .. } => Backend::Postgres,
         }
     }
 

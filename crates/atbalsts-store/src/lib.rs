@@ -16,7 +16,7 @@ pub mod tickets;
 pub mod users;
 mod writer;
 
-pub use db::{Backend, Store};
+pub use db::Store;
 pub use error::StoreError;
 
 /// Microseconds since the Unix epoch: the portable timestamp of the schema.

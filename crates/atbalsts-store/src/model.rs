@@ -106,6 +106,18 @@ pub(crate) const TICKET_COLUMNS: &str = "t.id, t.number, t.institution, t.origin
     t.resolution, t.created_at, t.updated_at, t.resolved_at, t.closed_at \
     FROM tickets t JOIN contacts c ON c.id = t.requester_id LEFT JOIN users u ON u.id = t.assignee_id";
 
+fn level(n: i64) -> Result<Level> {
+    Level::from_number(n).ok_or_else(|| StoreError::Corrupt(format!("level {n}")))
+}
+
+/// The assignee, when the ticket has one (the join gives id and name together).
+fn person(id: Option<i64>, name: Option<String>) -> Option<PersonRef> {
+    match (id, name) {
+        (Some(id), Some(name)) => Some(PersonRef { id, name }),
+        _ => None,
+    }
+}
+
 fn parse<T>(what: &str, value: &str, f: fn(&str) -> Option<T>) -> Result<T> {
     f(value).ok_or_else(|| StoreError::Corrupt(format!("unknown {what} {value:?}")))
 }
@@ -116,8 +128,7 @@ impl TicketRow {
             id: self.id,
             institution: self.institution.clone(),
             service: self.service.clone(),
-            level: Level::from_number(self.level)
-                .ok_or_else(|| StoreError::Corrupt(format!("level {}", self.level)))?,
+            level: level(self.level)?,
             status: parse("status", &self.status, Status::parse)?,
             assignee: self.assignee_id,
             group: self.group_code.clone(),
@@ -132,10 +143,7 @@ impl TicketRow {
             priority: parse("priority", &self.priority, Priority::parse)?,
             level: state.level,
             status: state.status,
-            assignee: match (self.assignee_id, self.assignee_name) {
-                (Some(id), Some(name)) => Some(PersonRef { id, name }),
-                _ => None,
-            },
+            assignee: person(self.assignee_id, self.assignee_name),
             tags: serde_json::from_str(&self.tags)
                 .map_err(|e| StoreError::Corrupt(format!("tags: {e}")))?,
             requester: Requester {
@@ -220,12 +228,8 @@ impl SummaryRow {
             kind: parse("kind", &self.kind, Kind::parse)?,
             priority: parse("priority", &self.priority, Priority::parse)?,
             status: parse("status", &self.status, Status::parse)?,
-            level: Level::from_number(self.level)
-                .ok_or_else(|| StoreError::Corrupt(format!("level {}", self.level)))?,
-            assignee: match (self.assignee_id, self.assignee_name) {
-                (Some(id), Some(name)) => Some(PersonRef { id, name }),
-                _ => None,
-            },
+            level: level(self.level)?,
+            assignee: person(self.assignee_id, self.assignee_name),
             requester: PersonRef {
                 id: self.requester_id,
                 name: self.requester_name,
