@@ -24,27 +24,86 @@ fn is_stop_word(folded: &str) -> bool {
 
 /// Words of `text`, lower-cased: runs of letters and digits.
 pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
+    word_spans(text).map(|(_, w)| w)
+}
+
+/// Words of `text` with their byte ranges, lower-cased.
+pub fn word_spans(text: &str) -> impl Iterator<Item = (std::ops::Range<usize>, String)> + '_ {
+    let mut start = None;
+    let mut chars = text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')));
+    std::iter::from_fn(move || {
+        for (i, c) in chars.by_ref() {
+            match (c.is_alphanumeric(), start) {
+                (true, None) => start = Some(i),
+                (false, Some(s)) => {
+                    start = None;
+                    return Some((s..i, text[s..i].to_lowercase()));
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+/// Whether a lower-cased word is a Latvian function word.
+pub fn is_latvian_stop_word(word: &str) -> bool {
+    is_stop_word(&fold(word))
+}
+
+/// The terms one lower-cased Latvian word gives, most specific first: the
+/// folded stem of the written form, the stem of the folded form when that
+/// differs, and the word's root without derivational suffixes when that
+/// differs again (*deklarēt*, *deklarēšana* and *deklarācija* meet at
+/// *deklar*). Stop words give none.
+pub fn latvian_variants(word: &str) -> Vec<String> {
+    let folded = fold(word);
+    if is_stop_word(&folded) {
+        return Vec::new();
+    }
+    let written = fold(&stem(word));
+    let mut terms = vec![written];
+    let typed = stem_folded(&folded);
+    if !terms.contains(&typed) {
+        terms.push(typed);
+    }
+    let root = root(&terms[0]);
+    if !terms.contains(&root) {
+        terms.push(root);
+    }
+    terms
+}
+
+/// Derivational suffixes cut from a folded stem to reach a shared root,
+/// longest first: verbal nouns (*-šana*), infinitives, *-ācija*, *-ums*,
+/// *-ība*, agent nouns (*-tājs*) and reflexives.
+const DERIVATIONAL: &[&str] = &[
+    "esanas", "asanas", "isanas", "osanas", "usanas", "esan", "asan", "isan", "osan", "usan",
+    "ties", "acij", "ejum", "ajum", "ijum", "ojum", "sanas", "san", "taj", "um", "ib", "et", "at",
+    "it", "ot", "ut", "ej", "aj", "oj", "ij", "t",
+];
+
+/// A root keeps at least this many letters, so short words stay apart.
+const MIN_ROOT: usize = 4;
+
+/// The root of a folded stem (see [`latvian_variants`]).
+pub fn root(stem: &str) -> String {
+    let len = stem.chars().count();
+    for suffix in DERIVATIONAL {
+        if let Some(rest) = stem.strip_suffix(suffix)
+            && len - suffix.chars().count() >= MIN_ROOT
+        {
+            return rest.to_string();
+        }
+    }
+    stem.to_string()
 }
 
 /// Index terms of Latvian text, in order; stop words give none.
 pub fn latvian_terms(text: &str) -> Vec<String> {
-    let mut terms = Vec::new();
-    for word in words(text) {
-        let folded = fold(&word);
-        if is_stop_word(&folded) {
-            continue;
-        }
-        let written = fold(&stem(&word));
-        let typed = stem_folded(&folded);
-        if typed != written {
-            terms.push(typed);
-        }
-        terms.push(written);
-    }
-    terms
+    words(text).flat_map(|w| latvian_variants(&w)).collect()
 }
 
 #[cfg(test)]
@@ -69,6 +128,26 @@ mod tests {
     fn stop_words_are_dropped() {
         assert!(latvian_terms("un ar par uz").is_empty());
         assert_eq!(latvian_terms("pase un eID"), ["pas", "eid"]);
+    }
+
+    #[test]
+    fn derived_words_share_a_root() {
+        let root_of = |w: &str| latvian_variants(w).last().cloned().unwrap_or_default();
+        assert_eq!(root_of("deklarēt"), "deklar");
+        assert_eq!(root_of("deklarēšana"), "deklar");
+        assert_eq!(root_of("deklarācija"), "deklar");
+        assert_eq!(root_of("pieteikums"), root_of("pieteikt"));
+        // Short stems are not cut further.
+        assert_eq!(root_of("pase"), "pas");
+    }
+
+    #[test]
+    fn spans_point_into_the_text() {
+        let text = "Kā deklarēt, ātri?";
+        for (range, word) in word_spans(text) {
+            assert_eq!(text[range].to_lowercase(), word);
+        }
+        assert_eq!(word_spans(text).count(), 3);
     }
 
     #[test]

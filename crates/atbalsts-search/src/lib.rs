@@ -1,5 +1,38 @@
-//! Text analysis for searching the knowledge base (issue 3 builds the index on
-//! top of it). No I/O: plain functions over words.
+//! Knowledge-base search: Latvian and English analysis, the tantivy index
+//! (derived from the database, one per node) and the virtual assistant that
+//! answers from it. No database or network I/O: the caller feeds documents.
 
 pub mod analyze;
+pub mod fuzzy;
+pub mod index;
 pub mod latvian;
+pub mod lexicon;
+pub mod query;
+pub mod tokenizer;
+
+pub use index::{DocKind, IndexDoc, KbIndex, SearchError, plan_sync};
+pub use query::{Hit, SearchRequest, SearchResult};
+
+/// A language of the knowledge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Lang {
+    Lv,
+    En,
+}
+
+impl Lang {
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Lv => "lv",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Lang> {
+        match code {
+            "lv" => Some(Lang::Lv),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}

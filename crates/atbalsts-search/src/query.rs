@@ -1,0 +1,662 @@
+//! From a question to ranked hits: each word becomes a disjunction of its
+//! terms over the fields (title > tags > body > context), widened by
+//! synonyms, the English→Latvian glossary and typo correction; hits carry a
+//! highlighted snippet and how much of the question they cover.
+
+use crate::Lang;
+use crate::analyze::{latvian_variants, root, word_spans};
+use crate::index::{DocKind, Fields, KbIndex, Result, SearchError, TextFields};
+use crate::lexicon::is_filler;
+use crate::tokenizer::{self, terms_by_word};
+use atbalsts_domain::validate::fold;
+use std::collections::BTreeMap;
+use tantivy::collector::TopDocs;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EnableScoring, Occur, Query,
+    TermQuery, Weight,
+};
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::snippet::SnippetGenerator;
+use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
+
+/// Relative weight of a match in each field.
+const TITLE: f32 = 3.0;
+const TAGS: f32 = 2.0;
+const BODY: f32 = 1.0;
+const CONTEXT: f32 = 0.7;
+/// Weight of the kinds of term a word gives, relative to its own stem.
+const ROOT: f32 = 0.7;
+const SYNONYM: f32 = 0.5;
+const FUZZY_ONE: f32 = 0.8;
+const FUZZY_TWO: f32 = 0.6;
+const GLOSSARY: f32 = 0.8;
+const LATVIAN_NAME_IN_ENGLISH: f32 = 0.6;
+/// Words of an earlier question in the same conversation.
+const CONTEXT_WORD: f32 = 0.35;
+/// Part of the weaker field scores a word keeps next to its best one.
+const TIE_BREAKER: f32 = 0.3;
+/// Characters of a snippet.
+const SNIPPET_CHARS: usize = 180;
+
+/// What to search for.
+#[derive(Debug, Clone)]
+pub struct SearchRequest<'a> {
+    pub text: &'a str,
+    /// The language the question is written in (chooses the analyzer).
+    pub lang: Lang,
+    /// Only documents in this language.
+    pub only_lang: Option<Lang>,
+    /// Only articles answering this service.
+    pub service: Option<&'a str>,
+    /// Staff also find internal articles.
+    pub staff: bool,
+    pub limit: usize,
+    /// Also rank register services (the assistant's check for questions the
+    /// knowledge base has no article for).
+    pub with_services: bool,
+    /// An earlier question of the conversation, weighed lightly.
+    pub context: Option<&'a str>,
+}
+
+/// One ranked document.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    pub id: String,
+    pub kind: DocKind,
+    pub lang: String,
+    pub title: String,
+    pub score: f32,
+    /// HTML: the text escaped, matches in `<mark>`.
+    pub snippet: String,
+    pub services: Vec<String>,
+    pub group: String,
+    /// Share of the question's topic words (weighed by rarity) it matches.
+    pub coverage: f32,
+}
+
+/// Hits and what the question was made of.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResult {
+    pub hits: Vec<Hit>,
+    /// Words that carry a topic (not stop words, not filler).
+    pub topic_words: usize,
+    /// Of those, words the index knows (directly or through a correction).
+    pub known_words: usize,
+}
+
+struct Clause {
+    field: Field,
+    term: String,
+    weight: f32,
+}
+
+struct Word {
+    clauses: Vec<Clause>,
+    /// How telling the word is (inverse document frequency); 0 for filler.
+    idf: f32,
+    known: bool,
+    from_context: bool,
+}
+
+impl Word {
+    fn query(&self) -> Box<dyn Query> {
+        let parts: Vec<Box<dyn Query>> = self
+            .clauses
+            .iter()
+            .map(|c| {
+                let term = TermQuery::new(
+                    Term::from_field_text(c.field, &c.term),
+                    IndexRecordOption::WithFreqs,
+                );
+                Box::new(BoostQuery::new(Box::new(term), c.weight)) as Box<dyn Query>
+            })
+            .collect();
+        Box::new(DisjunctionMaxQuery::with_tie_breaker(parts, TIE_BREAKER))
+    }
+}
+
+fn field_weights(t: TextFields) -> [(Field, f32); 4] {
+    [
+        (t.title, TITLE),
+        (t.tags, TAGS),
+        (t.body, BODY),
+        (t.context, CONTEXT),
+    ]
+}
+
+fn add_terms(clauses: &mut Vec<Clause>, fields: TextFields, term: &str, weight: f32) {
+    if clauses.iter().any(|c| c.term == term && c.weight >= weight) {
+        return;
+    }
+    for (field, w) in field_weights(fields) {
+        clauses.push(Clause {
+            field,
+            term: term.to_string(),
+            weight: w * weight,
+        });
+    }
+}
+
+fn idf(searcher: &Searcher, fields: TextFields, term: &str) -> Result<f32> {
+    let n = searcher.num_docs() as f32;
+    let mut df = 0u64;
+    for (field, _) in field_weights(fields) {
+        df = df.max(searcher.doc_freq(&Term::from_field_text(field, term))?);
+    }
+    let df = df as f32;
+    Ok((1.0 + (n - df + 0.5) / (df + 0.5)).ln())
+}
+
+impl KbIndex {
+    fn latvian_word(&self, searcher: &Searcher, word: &str) -> Result<Option<Word>> {
+        let variants = latvian_variants(word);
+        let Some(first) = variants.first() else {
+            return Ok(None);
+        };
+        let lv = self.fields.lv;
+        let word_root = root(first);
+        let vocabulary = self.vocabulary.read().map_err(|_| SearchError::Poisoned)?;
+        let mut clauses = Vec::new();
+        let mut known = false;
+        for v in &variants {
+            let weight = if *v == word_root && v != first {
+                ROOT
+            } else {
+                1.0
+            };
+            known |= vocabulary.doc_freq(v) > 0 && weight == 1.0;
+            add_terms(&mut clauses, lv, v, weight);
+        }
+        if !known {
+            let typed = variants.get(1).unwrap_or(first);
+            for (term, distance) in vocabulary.nearest(typed, 3) {
+                known = true;
+                let w = if distance <= 1 { FUZZY_ONE } else { FUZZY_TWO };
+                add_terms(&mut clauses, lv, &term, w);
+            }
+        }
+        for synonym in self.lexicon.synonyms(&variants) {
+            add_terms(&mut clauses, lv, synonym, SYNONYM);
+        }
+        let idf = if is_filler(&fold(word)) {
+            0.0
+        } else {
+            idf(searcher, lv, first)?.max(idf(searcher, lv, &word_root)?.min(1.0))
+        };
+        Ok(Some(Word {
+            clauses,
+            idf,
+            known,
+            from_context: false,
+        }))
+    }
+
+    fn english_word(&self, searcher: &Searcher, word: &str) -> Result<Option<Word>> {
+        let mut analyzer = tokenizer::english();
+        let Some(term) = terms_by_word(&mut analyzer, word)
+            .into_iter()
+            .flatten()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let (en, lv) = (self.fields.en, self.fields.lv);
+        let mut clauses = Vec::new();
+        add_terms(&mut clauses, en, &term, 1.0);
+        let mut known = idf(searcher, en, &term)? < idf(searcher, en, "\u{0}")?;
+        for latvian in self.lexicon.latvian_for(&term) {
+            known = true;
+            add_terms(&mut clauses, lv, latvian, GLOSSARY);
+        }
+        if self.lexicon.latvian_for(&term).is_empty()
+            && let Some(first) = latvian_variants(word).first()
+        {
+            let vocabulary = self.vocabulary.read().map_err(|_| SearchError::Poisoned)?;
+            if vocabulary.doc_freq(first) > 0 {
+                known = true;
+                add_terms(&mut clauses, lv, first, LATVIAN_NAME_IN_ENGLISH);
+            }
+        }
+        let idf = if is_filler(&fold(word)) {
+            0.0
+        } else {
+            idf(searcher, en, &term)?
+        };
+        Ok(Some(Word {
+            clauses,
+            idf,
+            known,
+            from_context: false,
+        }))
+    }
+
+    fn words(&self, searcher: &Searcher, text: &str, lang: Lang) -> Result<Vec<Word>> {
+        let mut words = Vec::new();
+        for (_, word) in word_spans(text).take(64) {
+            let w = match lang {
+                Lang::Lv => self.latvian_word(searcher, &word)?,
+                Lang::En => self.english_word(searcher, &word)?,
+            };
+            words.extend(w.filter(|w| !w.clauses.is_empty()));
+        }
+        Ok(words)
+    }
+
+    fn filters(&self, r: &SearchRequest) -> Vec<Box<dyn Query>> {
+        let f: &Fields = &self.fields;
+        let exact = |field: Field, value: &str| -> Box<dyn Query> {
+            Box::new(ConstScoreQuery::new(
+                Box::new(TermQuery::new(
+                    Term::from_field_text(field, value),
+                    IndexRecordOption::Basic,
+                )),
+                0.0,
+            ))
+        };
+        let mut filters = Vec::new();
+        if !r.with_services {
+            filters.push(exact(f.kind, "article"));
+        }
+        if !r.staff {
+            filters.push(exact(f.audience, "public"));
+        }
+        if let Some(lang) = r.only_lang {
+            filters.push(exact(f.lang, lang.code()));
+        }
+        if let Some(service) = r.service {
+            filters.push(exact(f.services, service));
+        }
+        filters
+    }
+
+    /// Rank documents for a question.
+    pub fn search(&self, r: &SearchRequest) -> Result<SearchResult> {
+        let searcher = self.reader.searcher();
+        let mut words = self.words(&searcher, r.text, r.lang)?;
+        let topic_words = words.iter().filter(|w| w.idf > 0.0).count();
+        let known_words = words.iter().filter(|w| w.idf > 0.0 && w.known).count();
+        if let Some(context) = r.context {
+            for mut w in self.words(&searcher, context, r.lang)? {
+                for c in &mut w.clauses {
+                    c.weight *= CONTEXT_WORD;
+                }
+                w.from_context = true;
+                words.push(w);
+            }
+        }
+        if words.is_empty() || r.limit == 0 {
+            return Ok(SearchResult {
+                hits: Vec::new(),
+                topic_words,
+                known_words,
+            });
+        }
+        let text: Vec<(Occur, Box<dyn Query>)> =
+            words.iter().map(|w| (Occur::Should, w.query())).collect();
+        let mut must: Vec<(Occur, Box<dyn Query>)> =
+            vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
+        must.extend(self.filters(r).into_iter().map(|q| (Occur::Must, q)));
+        let query = BooleanQuery::new(must);
+        let top = searcher.search(
+            &query,
+            &TopDocs::with_limit(r.limit * 3 + 3).order_by_score(),
+        )?;
+        let mut hits: Vec<(Hit, DocAddress)> = Vec::new();
+        for (score, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let text = |field: Field| {
+                doc.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            let hit = Hit {
+                id: text(self.fields.id),
+                kind: if text(self.fields.kind) == "service" {
+                    DocKind::Service
+                } else {
+                    DocKind::Article
+                },
+                lang: text(self.fields.lang),
+                title: text(self.fields.title),
+                score,
+                snippet: text(self.fields.body),
+                services: doc
+                    .get_all(self.fields.services)
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
+                group: text(self.fields.group),
+                coverage: 0.0,
+            };
+            // One answer per translation group: the one in the question's language.
+            if let Some(i) = hits
+                .iter()
+                .position(|(h, _)| h.group == hit.group && h.kind == hit.kind)
+            {
+                if hits[i].0.lang != r.lang.code() && hit.lang == r.lang.code() {
+                    let kept_score = hits[i].0.score;
+                    hits[i] = (
+                        Hit {
+                            score: kept_score,
+                            ..hit
+                        },
+                        address,
+                    );
+                }
+                continue;
+            }
+            hits.push((hit, address));
+        }
+        // Services count only as evidence for the assistant; keep them
+        // out of the limit on articles.
+        let mut articles = 0;
+        hits.retain(|(h, _)| {
+            if h.kind == DocKind::Article {
+                articles += 1;
+                articles <= r.limit
+            } else {
+                true
+            }
+        });
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let weights: Vec<(f32, Box<dyn Weight>)> = words
+            .iter()
+            .filter(|w| !w.from_context && w.idf > 0.0)
+            .map(|w| Ok((w.idf, w.query().weight(scoring)?)))
+            .collect::<Result<_>>()?;
+        let total: f32 = weights.iter().map(|(idf, _)| idf).sum();
+        let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
+        for w in &words {
+            for c in &w.clauses {
+                snippet_terms.insert(c.term.clone(), c.weight);
+            }
+        }
+        for (hit, address) in &mut hits {
+            let segment = searcher.segment_reader(address.segment_ord);
+            let mut matched = 0.0;
+            for (idf, weight) in &weights {
+                let mut scorer = weight.scorer(segment, 1.0)?;
+                // `seek` may only move forward.
+                let at = scorer.doc();
+                if at == address.doc_id
+                    || at < address.doc_id && scorer.seek(address.doc_id) == address.doc_id
+                {
+                    matched += idf;
+                }
+            }
+            hit.coverage = if total > 0.0 { matched / total } else { 0.0 };
+            let (analyzer, field) = if hit.lang == "en" {
+                (tokenizer::english(), self.fields.en.body)
+            } else {
+                (tokenizer::latvian(), self.fields.lv.body)
+            };
+            let generator =
+                SnippetGenerator::new(snippet_terms.clone(), analyzer, field, SNIPPET_CHARS);
+            let plain = plain_text(&hit.snippet);
+            let snippet = generator.snippet(&plain);
+            hit.snippet = if snippet.is_empty() {
+                let mut start: String = plain.chars().take(SNIPPET_CHARS).collect();
+                if plain.chars().count() > SNIPPET_CHARS {
+                    start.push('…');
+                }
+                tantivy_escape(&start)
+            } else {
+                let mut s = snippet;
+                s.set_snippet_prefix_postfix("<mark>", "</mark>");
+                s.to_html()
+            };
+        }
+        Ok(SearchResult {
+            hits: hits.into_iter().map(|(h, _)| h).collect(),
+            topic_words,
+            known_words,
+        })
+    }
+}
+
+fn tantivy_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Markdown reduced to the words a reader sees: no markup, link targets or
+/// HTML tags.
+pub fn plain_text(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut chars = markdown.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '#' | '*' | '_' | '`' | '>' | '|' => {}
+            '<' => {
+                for c in chars.by_ref() {
+                    if c == '>' {
+                        break;
+                    }
+                }
+            }
+            ']' if chars.peek() == Some(&'(') => {
+                for c in chars.by_ref() {
+                    if c == ')' {
+                        break;
+                    }
+                }
+            }
+            '[' | ']' => {}
+            '\n' | '\r' | '\t' => {
+                if !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::IndexDoc;
+
+    fn article(id: &str, lang: &str, title: &str, body: &str, tags: &[&str]) -> IndexDoc {
+        IndexDoc {
+            id: id.into(),
+            version: 1,
+            kind: DocKind::Article,
+            lang: lang.into(),
+            audience: "public".into(),
+            title: title.into(),
+            body: body.into(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            services: vec!["PMLP-003".into()],
+            context: String::new(),
+            group: id.into(),
+        }
+    }
+
+    fn kb() -> KbIndex {
+        let kb = KbIndex::in_memory().unwrap();
+        let mut internal = article(
+            "iekseja",
+            "lv",
+            "Zvanītāja identitātes pārbaude",
+            "Pārbaudiet zvanītāja personas kodu.",
+            &[],
+        );
+        internal.audience = "internal".into();
+        let mut en = article(
+            "dzivesvieta-en",
+            "en",
+            "How to declare your place of residence",
+            "Declare the new address online within a month.",
+            &["residence"],
+        );
+        en.group = "dzivesvieta".into();
+        kb.apply(
+            &[
+                article(
+                    "dzivesvieta",
+                    "lv",
+                    "Kā deklarēt dzīvesvietu tiešsaistē",
+                    "Pēc pārcelšanās deklarējiet jauno **adresi** portālā [latvija.gov.lv](https://latvija.gov.lv).",
+                    &["dzīvesvieta", "deklarēšana"],
+                ),
+                article(
+                    "pase",
+                    "lv",
+                    "Kā saņemt jaunu pasi",
+                    "Pasi var pieteikt klātienē nodaļā. Dzīvesvietas adrese nav jānorāda.",
+                    &["pase"],
+                ),
+                en,
+                internal,
+            ],
+            &[],
+        )
+        .unwrap();
+        kb
+    }
+
+    fn ask(kb: &KbIndex, text: &str, lang: Lang) -> SearchResult {
+        kb.search(&SearchRequest {
+            text,
+            lang,
+            only_lang: None,
+            service: None,
+            staff: false,
+            limit: 5,
+            with_services: false,
+            context: None,
+        })
+        .unwrap()
+    }
+
+    fn ids(r: &SearchResult) -> Vec<&str> {
+        r.hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn folded_and_inflected_forms_find_the_article() {
+        let kb = kb();
+        for q in [
+            "deklarēt dzīvesvietu",
+            "deklaret dzivesvietu",
+            "dzīvesvietas deklarēšana",
+            "dzivesvietas deklaresana",
+        ] {
+            assert_eq!(ids(&ask(&kb, q, Lang::Lv))[0], "dzivesvieta", "{q}");
+        }
+    }
+
+    #[test]
+    fn typos_in_longer_words_are_forgiven() {
+        let kb = kb();
+        let r = ask(&kb, "deklrēt dzīvesvetu", Lang::Lv);
+        assert_eq!(ids(&r)[0], "dzivesvieta");
+        assert_eq!(r.known_words, 2);
+    }
+
+    #[test]
+    fn title_outweighs_body() {
+        let kb = kb();
+        // "pase" is in one title; "adrese" in both bodies.
+        assert_eq!(ids(&ask(&kb, "pase adrese", Lang::Lv))[0], "pase");
+    }
+
+    #[test]
+    fn internal_articles_are_for_staff_only() {
+        let kb = kb();
+        assert!(ask(&kb, "identitātes pārbaude", Lang::Lv).hits.is_empty());
+        let staff = kb
+            .search(&SearchRequest {
+                text: "identitātes pārbaude",
+                lang: Lang::Lv,
+                only_lang: None,
+                service: None,
+                staff: true,
+                limit: 5,
+                with_services: false,
+                context: None,
+            })
+            .unwrap();
+        assert_eq!(ids(&staff), ["iekseja"]);
+    }
+
+    #[test]
+    fn english_question_gets_the_translation_once() {
+        let kb = kb();
+        let r = ask(&kb, "declare residence", Lang::En);
+        assert_eq!(ids(&r)[0], "dzivesvieta-en");
+        assert!(
+            !ids(&r).contains(&"dzivesvieta"),
+            "one per translation group"
+        );
+    }
+
+    #[test]
+    fn snippets_mark_matches_and_escape() {
+        let kb = kb();
+        let r = ask(&kb, "jauno adresi", Lang::Lv);
+        let hit = r.hits.iter().find(|h| h.id == "dzivesvieta").unwrap();
+        assert!(
+            hit.snippet.contains("<mark>adresi</mark>"),
+            "{}",
+            hit.snippet
+        );
+        assert!(!hit.snippet.contains("**"));
+        assert!(!hit.snippet.contains("https://"));
+    }
+
+    #[test]
+    fn coverage_weighs_the_question_words() {
+        let kb = kb();
+        let r = ask(&kb, "deklarēt dzīvesvietu mēnesī zirgam", Lang::Lv);
+        let top = &r.hits[0];
+        assert!(top.coverage > 0.3 && top.coverage < 0.8, "{}", top.coverage);
+        assert_eq!(r.topic_words, 4);
+        assert_eq!(r.known_words, 2);
+    }
+
+    #[test]
+    fn filters_by_service_and_language() {
+        let kb = kb();
+        let r = kb
+            .search(&SearchRequest {
+                text: "pase",
+                lang: Lang::Lv,
+                only_lang: Some(Lang::En),
+                service: None,
+                staff: false,
+                limit: 5,
+                with_services: false,
+                context: None,
+            })
+            .unwrap();
+        assert!(r.hits.is_empty());
+        let r = kb
+            .search(&SearchRequest {
+                text: "pase",
+                lang: Lang::Lv,
+                only_lang: None,
+                service: Some("VID-001"),
+                staff: false,
+                limit: 5,
+                with_services: false,
+                context: None,
+            })
+            .unwrap();
+        assert!(r.hits.is_empty());
+    }
+
+    #[test]
+    fn plain_text_drops_markup() {
+        assert_eq!(
+            plain_text(
+                "## Soļi\n\n1. Atveriet [portālu](https://x.lv) un **spiediet** <b>Sākt</b>"
+            ),
+            "Soļi 1. Atveriet portālu un spiediet Sākt"
+        );
+    }
+}
