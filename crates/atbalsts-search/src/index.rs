@@ -301,6 +301,31 @@ impl KbIndex {
     }
 }
 
+impl KbIndex {
+    /// Whether any article answers the service `code`.
+    pub fn has_article_for(&self, code: &str) -> Result<bool> {
+        use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+        let term = |field: Field, value: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, value),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term(self.fields.services, code)),
+            (
+                Occur::Must,
+                term(self.fields.kind, DocKind::Article.as_str()),
+            ),
+        ]);
+        Ok(self
+            .reader
+            .searcher()
+            .search(&query, &tantivy::collector::Count)?
+            > 0)
+    }
+}
+
 /// Compare what the database holds (id → version) with the index: what to
 /// (re)index and what to drop.
 pub fn plan_sync(

@@ -3,6 +3,8 @@
 //! answers from it. No database or network I/O: the caller feeds documents.
 
 pub mod analyze;
+pub mod assistant;
+pub mod docs;
 pub mod fuzzy;
 pub mod index;
 pub mod latvian;
@@ -10,6 +12,7 @@ pub mod lexicon;
 pub mod query;
 pub mod tokenizer;
 
+pub use assistant::{Question, Reply, Verdict};
 pub use index::{DocKind, IndexDoc, KbIndex, SearchError, plan_sync};
 pub use query::{Hit, SearchRequest, SearchResult};
 

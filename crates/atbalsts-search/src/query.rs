@@ -72,6 +72,11 @@ pub struct Hit {
     pub group: String,
     /// Share of the question's topic words (weighed by rarity) it matches.
     pub coverage: f32,
+    /// Share of the title's words that the question contains.
+    pub title_match: f32,
+    /// The rarity of the rarest question word it lacks, relative to the
+    /// rarest question word (1: it lacks the most telling word).
+    pub missing: f32,
 }
 
 /// Hits and what the question was made of.
@@ -327,6 +332,8 @@ impl KbIndex {
                     .collect(),
                 group: text(self.fields.group),
                 coverage: 0.0,
+                title_match: 0.0,
+                missing: 0.0,
             };
             // One answer per translation group: the one in the question's language.
             if let Some(i) = hits
@@ -365,15 +372,23 @@ impl KbIndex {
             .map(|w| Ok((w.idf, w.query().weight(scoring)?)))
             .collect::<Result<_>>()?;
         let total: f32 = weights.iter().map(|(idf, _)| idf).sum();
+        let rarest = weights.iter().map(|(idf, _)| *idf).fold(0.0, f32::max);
         let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
         for w in &words {
             for c in &w.clauses {
                 snippet_terms.insert(c.term.clone(), c.weight);
             }
         }
+        let question_terms: std::collections::HashSet<&str> = words
+            .iter()
+            .filter(|w| !w.from_context)
+            .flat_map(|w| w.clauses.iter().map(|c| c.term.as_str()))
+            .collect();
         for (hit, address) in &mut hits {
+            hit.title_match = title_match(&hit.title, &hit.lang, &question_terms);
             let segment = searcher.segment_reader(address.segment_ord);
             let mut matched = 0.0;
+            let mut missing: f32 = 0.0;
             for (idf, weight) in &weights {
                 let mut scorer = weight.scorer(segment, 1.0)?;
                 // `seek` may only move forward.
@@ -382,8 +397,11 @@ impl KbIndex {
                     || at < address.doc_id && scorer.seek(address.doc_id) == address.doc_id
                 {
                     matched += idf;
+                } else {
+                    missing = missing.max(*idf);
                 }
             }
+            hit.missing = if rarest > 0.0 { missing / rarest } else { 0.0 };
             hit.coverage = if total > 0.0 { matched / total } else { 0.0 };
             let (analyzer, field) = if hit.lang == "en" {
                 (tokenizer::english(), self.fields.en.body)
@@ -412,6 +430,24 @@ impl KbIndex {
             known_words,
         })
     }
+}
+
+/// Share of a title's words (stop words aside) found among the question's terms.
+fn title_match(title: &str, lang: &str, question: &std::collections::HashSet<&str>) -> f32 {
+    let mut analyzer = if lang == "en" {
+        tokenizer::english()
+    } else {
+        tokenizer::latvian()
+    };
+    let words = terms_by_word(&mut analyzer, title);
+    if words.is_empty() {
+        return 0.0;
+    }
+    let found = words
+        .iter()
+        .filter(|variants| variants.iter().any(|v| question.contains(v.as_str())))
+        .count();
+    found as f32 / words.len() as f32
 }
 
 fn tantivy_escape(s: &str) -> String {
