@@ -14,13 +14,14 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close,
         kb::articles, kb::article, kb::versions, kb::feedback,
+        kb::create, kb::update, kb::status, kb::version, kb::diff, kb::restore, kb::stale,
         health::healthz, health::readyz, health::metrics,
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "registers", description = "Public state registers: institutions, services, life situations, resources, locations"),
         (name = "tickets", description = "Support requests"),
-        (name = "knowledge base", description = "Published articles: FAQ, how-tos, known errors, policies"),
+        (name = "knowledge base", description = "Articles (FAQ, how-tos, known errors, policies): reading, and editing with version history"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -68,6 +68,23 @@ impl Role {
             .join(", ")
     }
 
+    /// Roles that write knowledge-base articles, within their scopes: the
+    /// level-2 people who know the services (experts, service, resource and
+    /// portfolio managers), administrators, and central agents. Level-1
+    /// specialists and partners' agents read and rate articles but do not
+    /// write them.
+    pub fn edits_articles(self) -> bool {
+        matches!(
+            self,
+            Role::Expert
+                | Role::ServiceManager
+                | Role::ResourceManager
+                | Role::PortfolioManager
+                | Role::CentralAgent
+                | Role::Administrator
+        )
+    }
+
     /// Level-2 roles may hand a ticket back down to level 1.
     fn is_expert(self) -> bool {
         matches!(
@@ -122,6 +139,30 @@ impl StaffActor {
 
     pub fn covers(&self, institution: &str, service: Option<&str>) -> bool {
         self.sees_everything() || self.scopes.iter().any(|s| s.covers(institution, service))
+    }
+
+    /// Whether the article lies within this person's scopes: everywhere for
+    /// central agents and system-wide administrators; otherwise the owning
+    /// institution must be theirs — a whole-institution scope covers every
+    /// article of it, service scopes only articles all of whose services
+    /// they cover. (Whether the role writes articles at all is
+    /// [`Role::edits_articles`].)
+    pub fn covers_article(&self, article: ArticleFacts<'_>) -> bool {
+        if self.sees_everything() {
+            return true;
+        }
+        let Some(institution) = article.institution else {
+            return false;
+        };
+        self.scopes
+            .iter()
+            .any(|s| s.institution == institution && s.service.is_none())
+            || (!article.services.is_empty()
+                && article.services.iter().all(|service| {
+                    self.scopes
+                        .iter()
+                        .any(|s| s.covers(institution, Some(service)))
+                }))
     }
 
     /// Which tickets a queue may show to this person: `None` means all.
@@ -214,6 +255,44 @@ pub fn authorize(
             }
         }
     }
+}
+
+/// The facts about a knowledge-base article that editing rights depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct ArticleFacts<'a> {
+    /// The owning institution (none for an imported article without services).
+    pub institution: Option<&'a str>,
+    pub services: &'a [String],
+}
+
+/// Check that `staff` may write this knowledge-base article (as it is, or as
+/// an edit would leave it): the role must write articles and the article must
+/// lie within their scopes. The store answers an existing article outside
+/// the scopes as not found, like a ticket.
+pub fn authorize_article_edit(
+    staff: &StaffActor,
+    article: ArticleFacts<'_>,
+) -> Result<(), DomainError> {
+    if !staff.role.edits_articles() {
+        return Err(DomainError::Forbidden(format!(
+            "the role {} may not write knowledge-base articles",
+            staff.role
+        )));
+    }
+    if staff.covers_article(article) {
+        return Ok(());
+    }
+    Err(DomainError::Forbidden(match article.institution {
+        Some(i) => format!(
+            "you may not write articles of institution {i}{}",
+            if article.services.is_empty() {
+                String::new()
+            } else {
+                format!(" for the services {}", article.services.join(", "))
+            }
+        ),
+        None => "only central agents and system administrators may write articles that belong to no institution".into(),
+    }))
 }
 
 /// Check that staff may register a new ticket for `institution`/`service`.
@@ -318,6 +397,66 @@ mod tests {
         assert!(authorize(&s, up, PMLP).is_ok());
         assert!(authorize(&s, down, PMLP).is_err());
         assert!(authorize(&staff(Role::Expert, &[("PMLP", None)]), down, PMLP).is_ok());
+    }
+
+    fn facts<'a>(institution: Option<&'a str>, services: &'a [String]) -> ArticleFacts<'a> {
+        ArticleFacts {
+            institution,
+            services,
+        }
+    }
+
+    #[test]
+    fn article_editors_by_role_and_scope() {
+        let residence = ["PMLP-003".to_string()];
+        let two = ["PMLP-003".to_string(), "PMLP-001".to_string()];
+        let article = facts(Some("PMLP"), &residence);
+        let edits = |a: &Actor, f: ArticleFacts<'_>| match a {
+            Actor::Staff(s) => authorize_article_edit(s, f).is_ok(),
+            _ => false,
+        };
+        // Level-2 roles and administrators of the institution.
+        for role in [
+            Role::Expert,
+            Role::ServiceManager,
+            Role::ResourceManager,
+            Role::PortfolioManager,
+            Role::Administrator,
+        ] {
+            assert!(edits(&staff(role, &[("PMLP", None)]), article), "{role}");
+            assert!(!edits(&staff(role, &[("VID", None)]), article), "{role}");
+        }
+        // Never: level-1 specialists and partners, even in scope.
+        for role in [Role::Specialist, Role::PartnerAgent] {
+            assert!(!edits(&staff(role, &[("PMLP", None)]), article), "{role}");
+        }
+        // Everywhere: central agents and system-wide administrators, even without an owner.
+        let central = staff(Role::CentralAgent, &[("VDAA", None)]);
+        let admin = staff(Role::Administrator, &[]);
+        for a in [&central, &admin] {
+            assert!(edits(a, article));
+            assert!(edits(a, facts(None, &[])));
+        }
+        assert!(!edits(
+            &staff(Role::Expert, &[("PMLP", None)]),
+            facts(None, &[])
+        ));
+        // A service manager: only articles all of whose services are theirs.
+        let sm = staff(Role::ServiceManager, &[("PMLP", Some("PMLP-003"))]);
+        assert!(edits(&sm, article));
+        assert!(!edits(&sm, facts(Some("PMLP"), &two)));
+        assert!(!edits(&sm, facts(Some("PMLP"), &[])));
+        let both = staff(
+            Role::ServiceManager,
+            &[("PMLP", Some("PMLP-003")), ("PMLP", Some("PMLP-001"))],
+        );
+        assert!(edits(&both, facts(Some("PMLP"), &two)));
+        // The reason names the role or the scope.
+        let Actor::Staff(s) = staff(Role::PartnerAgent, &[("PMLP", None)]) else {
+            return;
+        };
+        let refusal = authorize_article_edit(&s, article).err();
+        assert!(format!("{refusal:?}").contains("partner_agent"));
     }
 
     #[test]

@@ -1,14 +1,66 @@
-//! Knowledge-base articles: import with version history, and reading.
+//! Knowledge-base articles: reading by audience and status ([`Viewer`]),
+//! import with version history ([`import`]), editing with optimistic
+//! concurrency, restore, diffs and the stale list ([`edit`]).
+//!
+//! Every write that changes an article's content or metadata sets a new
+//! `version` and `updated_at = now` and appends the full snapshot to
+//! `kb_versions` in the same transaction: the search index follows
+//! `kb_articles` by `updated_at`. Views and feedback touch neither.
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
+use crate::model::{PersonRef, rfc3339};
 use crate::now_micros;
-use crate::registers::ImportReport;
-use atbalsts_domain::FieldError;
-use atbalsts_domain::kb::ArticleFile;
+use atbalsts_domain::access::ArticleFacts;
+use atbalsts_domain::kb::Snapshot;
+use atbalsts_domain::kb::render::render_html;
+use atbalsts_domain::{Actor, StaffActor};
 use serde::Serialize;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use utoipa::ToSchema;
+
+/// Append one snapshot to the history (instantiated per backend by the callers).
+macro_rules! insert_version {
+    ($ex:expr, $id:expr, $version:expr, $s:expr, $editor:expr, $note:expr, $now:expr) => {{
+        let s: &atbalsts_domain::kb::Snapshot = $s;
+        sqlx::query(
+            "INSERT INTO kb_versions (article_id, version, lang, translation_of, title, body, services, tags, \
+             life_situations, audience, kind, status, review_by, edited_by, edited_at, note) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind($id)
+        .bind($version)
+        .bind(&s.lang)
+        .bind(&s.translation_of)
+        .bind(&s.title)
+        .bind(&s.body)
+        .bind($crate::kb::json_list(&s.services)?)
+        .bind($crate::kb::json_list(&s.tags)?)
+        .bind($crate::kb::json_list(&s.life_situations)?)
+        .bind(&s.audience)
+        .bind(&s.kind)
+        .bind(&s.status)
+        .bind(&s.review_by)
+        .bind($editor)
+        .bind($now)
+        .bind($note)
+        .execute($ex)
+        .await?;
+    }};
+}
+
+pub mod edit;
+pub mod import;
+
+pub use edit::{ArticleDiff, StaleArticle};
+
+/// Another language version of the same article.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Translation {
+    pub id: String,
+    /// `lv` or `en`.
+    pub lang: String,
+}
 
 /// An article as readers get it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -19,24 +71,36 @@ pub struct Article {
     pub lang: String,
     /// For a translation: the id of the original.
     pub translation_of: Option<String>,
+    /// The article in its other languages, linked either way (the original
+    /// and every translation of it), as far as the reader may see them.
+    pub translations: Vec<Translation>,
     pub institution: Option<String>,
     pub title: String,
     /// Markdown.
     pub body: String,
+    /// The body rendered to HTML and sanitised (no scripts, no event handlers).
+    pub html: String,
     /// `public` or `internal` (support staff only).
     pub audience: String,
     /// `faq`, `howto`, `known_error` or `policy`.
     pub kind: String,
     /// `draft`, `published` or `archived`.
     pub status: String,
+    /// Raised by every change of content or metadata; an update must name it.
     pub version: i64,
     pub views: i64,
     pub services: Vec<String>,
+    /// Codes of the life situations the article answers.
+    pub life_situations: Vec<String>,
     pub tags: Vec<String>,
+    /// The day by which the article is to be reviewed, `YYYY-MM-DD`.
+    pub review_by: Option<String>,
+    /// When content or metadata last changed (RFC 3339).
+    pub updated_at: String,
 }
 
 #[derive(sqlx::FromRow)]
-struct ArticleRow {
+pub(crate) struct ArticleRow {
     id: String,
     lang: String,
     translation_of: Option<String>,
@@ -50,17 +114,43 @@ struct ArticleRow {
     views: i64,
     services: String,
     tags: String,
+    life_situations: String,
+    review_by: Option<String>,
+    updated_at: i64,
+}
+
+pub(crate) fn json_list(v: &[String]) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn parse_list(id: &str, s: &str) -> Result<Vec<String>> {
+    serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("article {id}: {e}")))
 }
 
 impl ArticleRow {
-    fn into_article(self) -> Result<Article> {
-        let list = |s: &str| {
-            serde_json::from_str(s)
-                .map_err(|e| StoreError::Corrupt(format!("article {}: {e}", self.id)))
-        };
+    fn snapshot(&self) -> Result<Snapshot> {
+        Ok(Snapshot {
+            lang: self.lang.clone(),
+            translation_of: self.translation_of.clone(),
+            title: self.title.clone(),
+            body: self.body.clone(),
+            services: parse_list(&self.id, &self.services)?,
+            tags: parse_list(&self.id, &self.tags)?,
+            life_situations: parse_list(&self.id, &self.life_situations)?,
+            audience: self.audience.clone(),
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            review_by: self.review_by.clone(),
+        })
+    }
+
+    fn into_article(self, translations: Vec<Translation>) -> Result<Article> {
         Ok(Article {
-            services: list(&self.services)?,
-            tags: list(&self.tags)?,
+            services: parse_list(&self.id, &self.services)?,
+            tags: parse_list(&self.id, &self.tags)?,
+            life_situations: parse_list(&self.id, &self.life_situations)?,
+            html: render_html(&self.body),
+            translations,
             id: self.id,
             lang: self.lang,
             translation_of: self.translation_of,
@@ -72,124 +162,106 @@ impl ArticleRow {
             status: self.status,
             version: self.version,
             views: self.views,
+            review_by: self.review_by,
+            updated_at: rfc3339(self.updated_at),
         })
     }
 }
 
-const COLUMNS: &str = "id, lang, translation_of, institution, title, body, audience, kind, status, version, views, services, tags";
+pub(crate) const COLUMNS: &str = "id, lang, translation_of, institution, title, body, audience, kind, status, version, views, services, tags, life_situations, review_by, updated_at";
 
-impl Store {
-    /// Check every file, then write them all in one transaction. A changed
-    /// article gets a new version; an unchanged one is left as it is.
-    pub async fn import_articles(&self, files: &[ArticleFile]) -> Result<ImportReport> {
-        let now = now_micros();
-        let mut report = ImportReport::default();
-        in_tx!(self, |tx| {
-            let existing: Vec<(String, String, String, i64)> =
-                sqlx::query_as("SELECT id, title, body, version FROM kb_articles")
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let services: Vec<(String, String)> =
-                sqlx::query_as("SELECT code, institution FROM services")
-                    .fetch_all(&mut *tx)
-                    .await?;
-            let ids: HashSet<&str> = files
-                .iter()
-                .map(|f| f.id.as_str())
-                .chain(existing.iter().map(|e| e.0.as_str()))
-                .collect();
-            let mut errors = Vec::new();
-            let mut seen = HashSet::new();
-            for f in files {
-                if !seen.insert(f.id.as_str()) {
-                    errors.push(FieldError::new(
-                        format!("{}.md", f.id),
-                        "the same id appears twice",
-                    ));
-                }
-                if let Some(t) = &f.translation_of
-                    && !ids.contains(t.as_str())
-                {
-                    errors.push(FieldError::new(
-                        format!("{}.md.translation_of", f.id),
-                        format!("no article {t}"),
-                    ));
-                }
-                for s in &f.services {
-                    if !services.iter().any(|(code, _)| code == s) {
-                        errors.push(FieldError::new(
-                            format!("{}.md.services", f.id),
-                            format!("no service with code {s}"),
-                        ));
-                    }
-                }
-            }
-            if !errors.is_empty() {
-                return Err(StoreError::invalid(errors));
-            }
-            for f in files {
-                let institution = f
-                    .services
-                    .first()
-                    .and_then(|s| services.iter().find(|(code, _)| code == s))
-                    .map(|(_, i)| i.clone());
-                let services_json = serde_json::to_string(&f.services)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let tags_json = serde_json::to_string(&f.tags)
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let prior = existing.iter().find(|e| e.0 == f.id);
-                let version = match prior {
-                    Some((_, title, body, v)) if title == &f.title && body == &f.body => *v,
-                    Some((_, _, _, v)) => v + 1,
-                    None => 1,
-                };
-                sqlx::query(
-                    "INSERT INTO kb_articles (id, lang, translation_of, institution, title, body, services, tags, audience, \
-                     kind, status, version, created_at, updated_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'published', $11, $12, $12) \
-                     ON CONFLICT (id) DO UPDATE SET lang = excluded.lang, translation_of = excluded.translation_of, \
-                     institution = excluded.institution, title = excluded.title, body = excluded.body, \
-                     services = excluded.services, tags = excluded.tags, audience = excluded.audience, \
-                     kind = excluded.kind, version = excluded.version, updated_at = excluded.updated_at",
-                )
-                .bind(&f.id)
-                .bind(&f.lang)
-                .bind(&f.translation_of)
-                .bind(&institution)
-                .bind(&f.title)
-                .bind(&f.body)
-                .bind(&services_json)
-                .bind(&tags_json)
-                .bind(&f.audience)
-                .bind(&f.kind)
-                .bind(version)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                let changed = prior.is_none_or(|p| p.3 != version);
-                if changed {
-                    sqlx::query(
-                        "INSERT INTO kb_versions (article_id, version, title, body, edited_at) VALUES ($1, $2, $3, $4, $5)",
-                    )
-                    .bind(&f.id)
-                    .bind(version)
-                    .bind(&f.title)
-                    .bind(&f.body)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                let bucket = match (prior, changed) {
-                    (None, _) => &mut report.created,
-                    (Some(_), true) => &mut report.updated,
-                    (Some(_), false) => &mut report.unchanged,
-                };
-                *bucket.entry("articles".to_string()).or_insert(0) += 1;
-            }
-        });
-        Ok(report)
+/// Who reads, which decides the statuses and audiences they see.
+#[derive(Debug, Clone, Copy)]
+pub enum Viewer<'a> {
+    /// Published public articles only.
+    Public,
+    /// Published articles, internal ones too.
+    AnyStaff,
+    /// Published articles, and every article this person may edit (drafts,
+    /// archived ones) — see `domain::access::authorize_article_edit`.
+    Staff(&'a StaffActor),
+}
+
+impl<'a> Viewer<'a> {
+    pub fn of(actor: &'a Actor) -> Viewer<'a> {
+        match actor {
+            Actor::Staff(s) => Viewer::Staff(s),
+            _ => Viewer::Public,
+        }
     }
 
+    fn sees(&self, a: &Link) -> bool {
+        match self {
+            Viewer::Public => a.status == "published" && a.audience == "public",
+            Viewer::AnyStaff => a.status == "published",
+            Viewer::Staff(s) => {
+                a.status == "published" || may_edit(s, a.institution.as_deref(), &a.services)
+            }
+        }
+    }
+}
+
+/// Whether the role writes articles and the article lies within the person's scopes.
+pub(crate) fn may_edit(staff: &StaffActor, institution: Option<&str>, services: &str) -> bool {
+    let services: Vec<String> = serde_json::from_str(services).unwrap_or_default();
+    staff.role.edits_articles()
+        && staff.covers_article(ArticleFacts {
+            institution,
+            services: &services,
+        })
+}
+
+/// What visibility and translation links depend on.
+#[derive(Debug, sqlx::FromRow)]
+struct Link {
+    id: String,
+    lang: String,
+    translation_of: Option<String>,
+    status: String,
+    audience: String,
+    institution: Option<String>,
+    services: String,
+}
+
+const LINK_COLUMNS: &str = "id, lang, translation_of, status, audience, institution, services";
+
+impl Link {
+    fn of(row: &ArticleRow) -> Link {
+        Link {
+            id: row.id.clone(),
+            lang: row.lang.clone(),
+            translation_of: row.translation_of.clone(),
+            status: row.status.clone(),
+            audience: row.audience.clone(),
+            institution: row.institution.clone(),
+            services: row.services.clone(),
+        }
+    }
+}
+
+/// The other language versions of `id`: its original and the original's
+/// translations, those the viewer may see.
+fn translations(
+    viewer: Viewer<'_>,
+    id: &str,
+    of: Option<&str>,
+    links: &[&Link],
+) -> Vec<Translation> {
+    let root = of.unwrap_or(id);
+    let mut out: Vec<Translation> = links
+        .iter()
+        .filter(|l| l.id != id && (l.id == root || l.translation_of.as_deref() == Some(root)))
+        .filter(|l| viewer.sees(l))
+        .map(|l| Translation {
+            id: l.id.clone(),
+            lang: l.lang.clone(),
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.lang, &a.id).cmp(&(&b.lang, &b.id)));
+    out
+}
+
+impl Store {
     /// Published articles; internal ones only when `staff`.
     pub async fn articles(
         &self,
@@ -197,63 +269,200 @@ impl Store {
         lang: Option<&str>,
         service: Option<&str>,
     ) -> Result<Vec<Article>> {
-        let rows: Vec<ArticleRow> = on_pool!(self, |pool| {
-            sqlx::query_as::<_, ArticleRow>(&format!(
+        let viewer = if staff {
+            Viewer::AnyStaff
+        } else {
+            Viewer::Public
+        };
+        let (rows, links): (Vec<ArticleRow>, Vec<Link>) = on_pool!(self, |pool| {
+            let rows = sqlx::query_as::<_, ArticleRow>(&format!(
                 "SELECT {COLUMNS} FROM kb_articles WHERE status = 'published' AND (audience = 'public' OR $1) \
                  AND ($2 IS NULL OR lang = $2) ORDER BY id"
             ))
             .bind(staff)
             .bind(lang)
             .fetch_all(pool)
-            .await?
+            .await?;
+            let links = sqlx::query_as::<_, Link>(&format!(
+                "SELECT {LINK_COLUMNS} FROM kb_articles WHERE status = 'published' AND (audience = 'public' OR $1)"
+            ))
+            .bind(staff)
+            .fetch_all(pool)
+            .await?;
+            (rows, links)
         });
-        let mut rows = rows
-            .into_iter()
-            .map(ArticleRow::into_article)
-            .collect::<Result<Vec<_>>>()?;
-        if let Some(s) = service {
-            rows.retain(|a| a.services.iter().any(|x| x == s));
+        let mut by_root: HashMap<&str, Vec<&Link>> = HashMap::new();
+        for l in &links {
+            by_root
+                .entry(l.translation_of.as_deref().unwrap_or(&l.id))
+                .or_default()
+                .push(l);
         }
-        Ok(rows)
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            if let Some(s) = service
+                && !parse_list(&row.id, &row.services)?.iter().any(|x| x == s)
+            {
+                continue;
+            }
+            let root = row.translation_of.as_deref().unwrap_or(&row.id);
+            let group = by_root.get(root).map(Vec::as_slice).unwrap_or_default();
+            let t = translations(viewer, &row.id, row.translation_of.as_deref(), group);
+            out.push(row.into_article(t)?);
+        }
+        Ok(out)
     }
 
     /// One published article (internal ones only for staff); counts the view.
     pub async fn article(&self, staff: bool, id: &str) -> Result<Article> {
-        let article: Option<ArticleRow> = on_pool!(self, |pool| {
-            sqlx::query_as::<_, ArticleRow>(&format!(
-                "SELECT {COLUMNS} FROM kb_articles WHERE id = $1 AND status = 'published' AND (audience = 'public' OR $2)"
+        let viewer = if staff {
+            Viewer::AnyStaff
+        } else {
+            Viewer::Public
+        };
+        self.article_for(viewer, id).await
+    }
+
+    /// One article as `viewer` may see it — editors also get drafts and
+    /// archived articles of their institutions. A published article's read
+    /// counts as a view (which changes neither `version` nor `updated_at`).
+    pub async fn article_for(&self, viewer: Viewer<'_>, id: &str) -> Result<Article> {
+        let mut article = self.load_article(viewer, id).await?;
+        if article.status == "published" {
+            in_tx!(self, |tx| {
+                sqlx::query("UPDATE kb_articles SET views = views + 1 WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            });
+            // This view counts too.
+            article.views += 1;
+        }
+        Ok(article)
+    }
+
+    /// The article with its translations, if `viewer` may see it; no view counted.
+    pub(crate) async fn load_article(&self, viewer: Viewer<'_>, id: &str) -> Result<Article> {
+        let not_found = || StoreError::NotFound(format!("article {id}"));
+        let (row, links): (Option<ArticleRow>, Vec<Link>) = on_pool!(self, |pool| {
+            let row = sqlx::query_as::<_, ArticleRow>(&format!(
+                "SELECT {COLUMNS} FROM kb_articles WHERE id = $1"
             ))
             .bind(id)
-            .bind(staff)
             .fetch_optional(pool)
-            .await?
+            .await?;
+            let root = row
+                .as_ref()
+                .map(|r| r.translation_of.clone().unwrap_or_else(|| r.id.clone()));
+            let links = match root {
+                Some(root) => sqlx::query_as::<_, Link>(&format!(
+                    "SELECT {LINK_COLUMNS} FROM kb_articles WHERE id = $1 OR translation_of = $1"
+                ))
+                .bind(root)
+                .fetch_all(pool)
+                .await?,
+                None => Vec::new(),
+            };
+            (row, links)
         });
-        let mut article = article
-            .ok_or_else(|| StoreError::NotFound(format!("article {id}")))?
-            .into_article()?;
-        in_tx!(self, |tx| {
-            sqlx::query("UPDATE kb_articles SET views = views + 1 WHERE id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        });
-        // This view counts too.
-        article.views += 1;
-        Ok(article)
+        let row = row.ok_or_else(not_found)?;
+        if !viewer.sees(&Link::of(&row)) {
+            return Err(not_found());
+        }
+        let links: Vec<&Link> = links.iter().collect();
+        let t = translations(viewer, &row.id, row.translation_of.as_deref(), &links);
+        row.into_article(t)
     }
 }
 
-/// One saved version of an article.
-#[derive(Debug, Clone, Serialize, ToSchema, sqlx::FromRow)]
+/// One saved version of an article: the full snapshot, who saved it and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ArticleVersion {
     pub version: i64,
+    pub lang: String,
+    pub translation_of: Option<String>,
     pub title: String,
+    /// Markdown.
     pub body: String,
-    #[serde(skip)]
-    #[sqlx(rename = "edited_at")]
-    pub edited_micros: i64,
-    #[sqlx(skip)]
+    pub services: Vec<String>,
+    pub tags: Vec<String>,
+    pub life_situations: Vec<String>,
+    pub audience: String,
+    pub kind: String,
+    pub status: String,
+    pub review_by: Option<String>,
+    /// The editor's change summary.
+    pub note: Option<String>,
+    /// Who saved it; none for imports.
+    pub edited_by: Option<PersonRef>,
     pub edited_at: String,
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct VersionRow {
+    article_id: String,
+    version: i64,
+    lang: String,
+    translation_of: Option<String>,
+    title: String,
+    body: String,
+    services: String,
+    tags: String,
+    life_situations: String,
+    audience: String,
+    kind: String,
+    status: String,
+    review_by: Option<String>,
+    note: Option<String>,
+    edited_by: Option<i64>,
+    editor_name: Option<String>,
+    edited_at: i64,
+}
+
+pub(crate) const VERSION_COLUMNS: &str = "v.article_id, v.version, v.lang, v.translation_of, v.title, v.body, v.services, \
+     v.tags, v.life_situations, v.audience, v.kind, v.status, v.review_by, v.note, v.edited_by, u.name AS editor_name, v.edited_at \
+     FROM kb_versions v LEFT JOIN users u ON u.id = v.edited_by";
+
+impl VersionRow {
+    fn snapshot(&self) -> Result<Snapshot> {
+        Ok(Snapshot {
+            lang: self.lang.clone(),
+            translation_of: self.translation_of.clone(),
+            title: self.title.clone(),
+            body: self.body.clone(),
+            services: parse_list(&self.article_id, &self.services)?,
+            tags: parse_list(&self.article_id, &self.tags)?,
+            life_situations: parse_list(&self.article_id, &self.life_situations)?,
+            audience: self.audience.clone(),
+            kind: self.kind.clone(),
+            status: self.status.clone(),
+            review_by: self.review_by.clone(),
+        })
+    }
+
+    fn into_version(self) -> Result<ArticleVersion> {
+        let s = self.snapshot()?;
+        Ok(ArticleVersion {
+            version: self.version,
+            lang: s.lang,
+            translation_of: s.translation_of,
+            title: s.title,
+            body: s.body,
+            services: s.services,
+            tags: s.tags,
+            life_situations: s.life_situations,
+            audience: s.audience,
+            kind: s.kind,
+            status: s.status,
+            review_by: s.review_by,
+            note: self.note,
+            edited_by: match (self.edited_by, self.editor_name) {
+                (Some(id), Some(name)) => Some(PersonRef { id, name }),
+                _ => None,
+            },
+            edited_at: rfc3339(self.edited_at),
+        })
+    }
 }
 
 /// Readers' answers to "was this helpful?".
@@ -266,10 +475,10 @@ pub struct FeedbackCounts {
 impl Store {
     /// Every version of an article, newest first (staff read this).
     pub async fn article_versions(&self, id: &str) -> Result<Vec<ArticleVersion>> {
-        let mut rows: Vec<ArticleVersion> = on_pool!(self, |pool| {
-            sqlx::query_as::<_, ArticleVersion>(
-                "SELECT version, title, body, edited_at FROM kb_versions WHERE article_id = $1 ORDER BY version DESC",
-            )
+        let rows: Vec<VersionRow> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, VersionRow>(&format!(
+                "SELECT {VERSION_COLUMNS} WHERE v.article_id = $1 ORDER BY v.version DESC"
+            ))
             .bind(id)
             .fetch_all(pool)
             .await?
@@ -277,13 +486,11 @@ impl Store {
         if rows.is_empty() {
             return Err(StoreError::NotFound(format!("article {id}")));
         }
-        for v in &mut rows {
-            v.edited_at = crate::model::rfc3339(v.edited_micros);
-        }
-        Ok(rows)
+        rows.into_iter().map(VersionRow::into_version).collect()
     }
 
     /// Record a reader's answer on a published article they may see.
+    /// Feedback changes neither the article's `version` nor its `updated_at`.
     pub async fn article_feedback(
         &self,
         staff: bool,
