@@ -25,6 +25,8 @@ pub enum ApiError {
     TooManyRequests(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+    #[error("the search index failed: {0}")]
+    Search(#[from] atbalsts_search::SearchError),
 }
 
 /// A problem report.
@@ -60,6 +62,15 @@ impl ApiError {
             ),
             ApiError::TooManyRequests(m) => (S::TOO_MANY_REQUESTS, "too-many-requests", m, vec![]),
             ApiError::Unavailable(m) => (S::SERVICE_UNAVAILABLE, "unavailable", m, vec![]),
+            ApiError::Search(e) => {
+                tracing::error!(error = %e, "search index");
+                (
+                    S::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "search is unavailable at the moment; please try again later".into(),
+                    vec![],
+                )
+            }
             ApiError::Store(e) => match e {
                 StoreError::Domain(DomainError::Invalid(errors)) => {
                     (S::UNPROCESSABLE_ENTITY, "invalid", summary(&errors), errors)

@@ -8,31 +8,45 @@ use std::num::NonZeroU32;
 
 pub struct Limits {
     public_writes: DefaultKeyedRateLimiter<IpAddr>,
+    assistant: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl Limits {
     pub fn new(config: &ApiConfig) -> Self {
         let per_minute =
             NonZeroU32::new(config.public_creates_per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
+        let questions = NonZeroU32::new(config.assistant_questions_per_minute.max(1))
+            .unwrap_or(NonZeroU32::MIN);
         Self {
             public_writes: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            assistant: RateLimiter::keyed(Quota::per_minute(questions)),
         }
+    }
+
+    /// Without an account, a client address may ask the assistant only so
+    /// many questions a minute (each one is kept with its conversation).
+    pub fn assistant(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        check(&self.assistant, ip)
     }
 
     /// Without an account, a client address may write (create tickets, rate
     /// articles) only so many times a minute.
     pub fn public_write(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
-        let key = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        self.public_writes.check_key(&key).map_err(|_| {
-            ApiError::TooManyRequests(
-                "too many requests were sent from your address; please wait a minute and try again"
-                    .into(),
-            )
-        })?;
-        // Forget idle addresses now and then so the map stays small.
-        if self.public_writes.len() > 10_000 {
-            self.public_writes.retain_recent();
-        }
-        Ok(())
+        check(&self.public_writes, ip)
     }
+}
+
+fn check(limiter: &DefaultKeyedRateLimiter<IpAddr>, ip: Option<IpAddr>) -> Result<(), ApiError> {
+    let key = ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    limiter.check_key(&key).map_err(|_| {
+        ApiError::TooManyRequests(
+            "too many requests were sent from your address; please wait a minute and try again"
+                .into(),
+        )
+    })?;
+    // Forget idle addresses now and then so the map stays small.
+    if limiter.len() > 10_000 {
+        limiter.retain_recent();
+    }
+    Ok(())
 }

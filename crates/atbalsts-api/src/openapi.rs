@@ -1,13 +1,13 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use crate::routes::{health, kb, registers, tickets};
+use crate::routes::{assistant, health, kb, registers, search, tickets};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Atbalsts API", description = "Support desk for public services (PU2-16): registers and support requests."),
+    info(title = "Atbalsts API", description = "Support desk for public services (PU2-16): registers, support requests, knowledge base and virtual assistant."),
     paths(
         registers::institutions, registers::services, registers::service, registers::life_situations,
         registers::resources, registers::locations,
@@ -15,6 +15,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close,
         kb::articles, kb::article, kb::versions, kb::feedback,
         kb::create, kb::update, kb::status, kb::version, kb::diff, kb::restore, kb::stale,
+        search::search, search::gaps, search::outcomes,
+        assistant::query, assistant::handoff, assistant::helped,
         health::healthz, health::readyz, health::metrics,
     ),
     modifiers(&BearerAuth),
@@ -22,6 +24,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "registers", description = "Public state registers: institutions, services, life situations, resources, locations"),
         (name = "tickets", description = "Support requests"),
         (name = "knowledge base", description = "Articles (FAQ, how-tos, known errors, policies): reading, and editing with version history"),
+        (name = "assistant", description = "The virtual assistant: answers from the knowledge base, hand-over to a person"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

@@ -8,8 +8,10 @@
 
 #[macro_use]
 mod db;
+pub mod assistant;
 pub mod error;
 pub mod kb;
+pub mod kb_feed;
 pub mod model;
 pub mod registers;
 pub mod tickets;

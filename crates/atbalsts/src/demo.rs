@@ -26,6 +26,15 @@ const REGISTERS: [(&str, &str); 5] = [
     (FILES[4], include_str!("../demo/registers/locations.json")),
 ];
 const PEOPLE: &str = include_str!("../demo/people.json");
+/// Knowledge-base articles written for the demo (Markdown with front matter).
+static KB: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/demo/kb");
+
+/// Where `demo` keeps its database by default.
+pub const DEMO_DIR: &str = "./atbalsts-demo";
+/// The search index's directory inside a data directory.
+pub const SEARCH_INDEX: &str = "search-index";
+/// The demo's central state help desk (takes hand-overs no service routes).
+pub const CENTRAL_HELP_DESK: &str = "VDAA";
 const TICKETS: &str = include_str!("../demo/tickets.json");
 
 #[derive(Deserialize)]
@@ -153,12 +162,13 @@ pub async fn fresh_store(
         }
         return Ok(store);
     }
-    let dir = data_dir.unwrap_or_else(|| PathBuf::from("./atbalsts-demo"));
+    let dir = data_dir.unwrap_or_else(|| PathBuf::from(DEMO_DIR));
     if dir.exists() {
         // Only ever delete what the demo itself made.
-        let foreign = std::fs::read_dir(&dir)?
-            .filter_map(Result::ok)
-            .any(|e| !e.file_name().to_string_lossy().starts_with("atbalsts.db"));
+        let foreign = std::fs::read_dir(&dir)?.filter_map(Result::ok).any(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            !name.starts_with("atbalsts.db") && name != SEARCH_INDEX
+        });
         if foreign {
             bail!(
                 "{} holds files that are not a demo database; choose another --data-dir",
@@ -229,6 +239,31 @@ pub async fn load(store: &Store) -> anyhow::Result<Logins> {
             .await
             .with_context(|| format!("group {}", g.code))?;
     }
+
+    let mut articles = Vec::new();
+    let mut files: Vec<_> = KB.files().collect();
+    files.sort_by_key(|f| f.path());
+    for f in files {
+        let name = f.path().to_string_lossy().into_owned();
+        let text = f
+            .contents_utf8()
+            .with_context(|| format!("demo/kb/{name} is not UTF-8"))?;
+        match atbalsts_domain::kb::parse_article(&name, text) {
+            Ok(a) => articles.push(a),
+            Err(errors) => bail!(
+                "demo/kb/{name}: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        }
+    }
+    store
+        .import_articles(&articles)
+        .await
+        .context("importing the bundled knowledge base")?;
 
     let tickets: Vec<TicketData> = serde_json::from_str(TICKETS).context("demo/tickets.json")?;
     for (i, t) in tickets.into_iter().enumerate() {

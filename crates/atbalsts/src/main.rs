@@ -64,6 +64,11 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
     },
+    /// Rebuild this node's search index from the database (stop the server first).
+    Reindex {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
     /// Create or upgrade the database schema.
     Migrate {
         #[command(flatten)]
@@ -173,11 +178,22 @@ async fn open(settings: &Settings, storage: &StorageArgs) -> anyhow::Result<Stor
     Ok(store)
 }
 
+/// The node's search index lives beside the SQLite database, or in the data
+/// directory when the database is PostgreSQL (each node keeps its own).
+fn index_dir(settings: &Settings, storage: &StorageArgs) -> PathBuf {
+    storage
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| settings.data_dir.clone())
+        .join(demo::SEARCH_INDEX)
+}
+
 /// Serve until Ctrl-C or SIGTERM, printing the address actually bound.
 async fn serve(
     store: Store,
     settings: &Settings,
     listen: &str,
+    index_dir: Option<PathBuf>,
     banner: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen)
@@ -188,8 +204,48 @@ async fn serve(
     banner(&format!("http://{addr}"));
     let config = atbalsts_api::ApiConfig {
         public_creates_per_minute: settings.public_creates_per_minute,
+        assistant_questions_per_minute: settings.assistant_questions_per_minute,
+        search_index_dir: index_dir,
+        handoff_institution: settings.handoff_institution.clone(),
+        ..atbalsts_api::ApiConfig::default()
     };
     atbalsts_api::serve(listener, store.clone(), &config, shutdown_signal()).await?;
+    store.close().await;
+    Ok(())
+}
+
+/// Rebuild the index with a progress bar. The server holds the index's
+/// writer lock while it runs, so this refuses to run beside it.
+async fn reindex(store: Store, dir: PathBuf) -> anyhow::Result<()> {
+    let search = atbalsts_api::search::SearchService::open(store.clone(), Some(&dir))
+        .await
+        .with_context(|| {
+            format!(
+                "opening the search index in {} (is a server running? stop it first)",
+                dir.display()
+            )
+        })?;
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} indexing [{bar:40}] {pos}/{len} documents ({per_sec}, {eta} left)",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    let shown = bar.clone();
+    let total = search
+        .rebuild(move |done, total| {
+            shown.set_length(total as u64);
+            shown.set_position(done as u64);
+        })
+        .await
+        .context("rebuilding the search index")?;
+    bar.finish();
+    println!(
+        "Indexed {total} documents (articles and register services) in {}.",
+        dir.display()
+    );
     store.close().await;
     Ok(())
 }
@@ -230,21 +286,40 @@ async fn main() -> anyhow::Result<()> {
                 store,
                 &settings,
                 listen.as_deref().unwrap_or(&settings.listen),
+                Some(index_dir(&settings, &storage)),
                 |_| {},
             )
             .await
+        }
+        Command::Reindex { storage } => {
+            let store = open(&settings, &storage).await?;
+            reindex(store, index_dir(&settings, &storage)).await
         }
         Command::Demo {
             data_dir,
             database_url,
             listen,
         } => {
+            let index = match &database_url {
+                Some(_) => None,
+                None => Some(
+                    data_dir
+                        .clone()
+                        .unwrap_or_else(|| PathBuf::from(demo::DEMO_DIR))
+                        .join(demo::SEARCH_INDEX),
+                ),
+            };
             let store = demo::fresh_store(data_dir, database_url).await?;
             let logins = demo::load(&store).await?;
+            let mut settings = settings;
+            settings
+                .handoff_institution
+                .get_or_insert_with(|| demo::CENTRAL_HELP_DESK.to_string());
             serve(
                 store,
                 &settings,
                 listen.as_deref().unwrap_or(&settings.listen),
+                index,
                 |url| demo::print_welcome(url, &logins),
             )
             .await

@@ -17,17 +17,23 @@ pub struct Settings {
     pub log: String,
     /// Tickets one client address may create per minute without signing in.
     pub public_creates_per_minute: u32,
+    /// Questions one client address may ask the assistant per minute without signing in.
+    pub assistant_questions_per_minute: u32,
+    /// Institution (code) that takes assistant hand-overs when no service is known.
+    pub handoff_institution: Option<String>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 5] = [
+const KEYS: [&str; 7] = [
     "listen",
     "data_dir",
     "database_url",
     "log",
     "public_creates_per_minute",
+    "assistant_questions_per_minute",
+    "handoff_institution",
 ];
 
 impl Settings {
@@ -37,7 +43,8 @@ impl Settings {
             .set_default("listen", "127.0.0.1:8080")?
             .set_default("data_dir", "./atbalsts-data")?
             .set_default("log", "info")?
-            .set_default("public_creates_per_minute", 30)?;
+            .set_default("public_creates_per_minute", 30)?
+            .set_default("assistant_questions_per_minute", 300)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

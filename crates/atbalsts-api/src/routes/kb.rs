@@ -279,6 +279,7 @@ pub async fn create(
         .store
         .create_article(staff, &id, institution.as_deref(), content, note.as_deref())
         .await?;
+    s.search.after_edit().await;
     Ok((StatusCode::CREATED, Json(article)))
 }
 
@@ -317,11 +318,12 @@ pub async fn update(
     );
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    Ok(Json(
-        s.store
-            .update_article(staff, &id, b.version, content, note.as_deref())
-            .await?,
-    ))
+    let article = s
+        .store
+        .update_article(staff, &id, b.version, content, note.as_deref())
+        .await?;
+    s.search.after_edit().await;
+    Ok(Json(article))
 }
 
 /// Draft, publish or archive an article.
@@ -345,11 +347,12 @@ pub async fn status(
     }
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    Ok(Json(
-        s.store
-            .set_article_status(staff, &id, &status, b.version, note.as_deref())
-            .await?,
-    ))
+    let article = s
+        .store
+        .set_article_status(staff, &id, &status, b.version, note.as_deref())
+        .await?;
+    s.search.after_edit().await;
+    Ok(Json(article))
 }
 
 /// Bring back an earlier version, everything in it (status too), as a new version.
@@ -370,11 +373,12 @@ pub async fn restore(
     positive(&mut e, "version", b.version);
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    Ok(Json(
-        s.store
-            .restore_article(staff, &id, b.version, note.as_deref())
-            .await?,
-    ))
+    let article = s
+        .store
+        .restore_article(staff, &id, b.version, note.as_deref())
+        .await?;
+    s.search.after_edit().await;
+    Ok(Json(article))
 }
 
 fn version_number(n: &str) -> ApiResult<i64> {

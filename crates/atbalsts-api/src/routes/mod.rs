@@ -1,6 +1,8 @@
+pub mod assistant;
 pub mod health;
 pub mod kb;
 pub mod registers;
+pub mod search;
 pub mod tickets;
 
 use crate::AppState;
@@ -24,6 +26,12 @@ pub fn api() -> Router<AppState> {
         .route("/kb/articles/{id}/restore", post(kb::restore))
         .route("/kb/articles/{id}/feedback", post(kb::feedback))
         .route("/kb/stale", get(kb::stale))
+        .route("/kb/search", get(search::search))
+        .route("/kb/gaps", get(search::gaps))
+        .route("/assistant/query", post(assistant::query))
+        .route("/assistant/outcomes", get(search::outcomes))
+        .route("/assistant/sessions/{id}/handoff", post(assistant::handoff))
+        .route("/assistant/sessions/{id}/helped", post(assistant::helped))
         .route("/tickets", get(tickets::list).post(tickets::create))
         .route("/tickets/{id}", get(tickets::get))
         .route(

@@ -109,6 +109,9 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
     tokio::spawn(async move {
         let config = atbalsts_api::ApiConfig {
             public_creates_per_minute: 40,
+            // Tests see changes made straight in the store within moments.
+            search_poll: std::time::Duration::from_millis(100),
+            ..atbalsts_api::ApiConfig::default()
         };
         let _ = atbalsts_api::serve(listener, server_store, &config, async {
             let _ = rx.await;

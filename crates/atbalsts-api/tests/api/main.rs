@@ -4,6 +4,7 @@
 mod harness;
 
 mod access;
+mod assistant;
 mod create;
 mod kb;
 mod lifecycle;

@@ -1,0 +1,253 @@
+//! The virtual assistant: questions in a conversation, hand-over to a
+//! person as a level-1 chat ticket, and "this helped".
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiResult, Problem};
+use crate::extract::{ClientIp, Json as JsonBody};
+use crate::routes::search::{check_text, parse_lang};
+use atbalsts_domain::Actor;
+use atbalsts_domain::validate::{self, Errors};
+use atbalsts_search::Question;
+use atbalsts_store::assistant::{Handoff, Session, ShownArticle, Turn};
+use atbalsts_store::tickets::NewRequester;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueryBody {
+    /// The question, as the person typed it.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub q: String,
+    /// `lv` or `en`; when absent the question's language is detected.
+    pub lang: Option<String>,
+    /// The conversation to continue (from an earlier reply).
+    pub session: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistantResult {
+    /// Article id.
+    pub id: String,
+    pub title: String,
+    pub score: f32,
+    /// HTML: escaped text with the matched words in `<mark>`.
+    pub snippet: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AssistantReply {
+    /// False when the assistant is not confident: it says so and offers a person.
+    pub answer: bool,
+    pub reply: String,
+    /// The language of the reply (the question's).
+    pub lang: String,
+    /// The articles it used or suggests, best first.
+    pub results: Vec<AssistantResult>,
+    pub session: String,
+    pub handoff_offered: bool,
+    /// True when two answers were close and the reply asks which one is meant.
+    pub clarify: bool,
+    /// Why: `answered`, `clarify`, `chit_chat`, `not_sure`, `no_article`, `empty`.
+    pub verdict: String,
+    /// The service the question seems to be about (a hand-off goes there).
+    pub service: Option<String>,
+}
+
+fn session_param(id: &str) -> ApiResult<()> {
+    let ok = (16..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::ApiError::NotFound(format!("conversation {id:?}")))
+    }
+}
+
+/// Ask the assistant. It answers from the knowledge base when it is
+/// confident, asks to choose when two answers are close, and otherwise says
+/// so and offers a person.
+#[utoipa::path(post, path = "/api/v1/assistant/query", tag = "assistant", request_body = QueryBody,
+    responses((status = 200, body = AssistantReply), (status = 400, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn query(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ClientIp(ip): ClientIp,
+    JsonBody(b): JsonBody<QueryBody>,
+) -> ApiResult<Json<AssistantReply>> {
+    check_text("q", &b.q)?;
+    let lang = parse_lang(b.lang.as_deref())?;
+    let staff = matches!(actor, Actor::Staff(_));
+    if !staff {
+        s.limits.assistant(ip)?;
+    }
+    let (session, previous, create) = match &b.session {
+        Some(id) => {
+            session_param(id)?;
+            let session = s.store.assistant_session(id).await?;
+            if session.outcome != "open" {
+                return Err(atbalsts_store::StoreError::conflict(
+                    "this conversation has ended; start a new one",
+                )
+                .into());
+            }
+            (id.clone(), s.store.last_question(id).await?, false)
+        }
+        None => (atbalsts_store::tickets::new_secret(), None, true),
+    };
+    let search = s.search.clone();
+    let text = b.q.clone();
+    let reply = tokio::task::spawn_blocking(move || {
+        search.index.ask(&Question {
+            text: &text,
+            lang,
+            previous: previous.as_deref(),
+            staff,
+        })
+    })
+    .await
+    .map_err(|e| crate::ApiError::Unavailable(format!("the assistant failed: {e}")))??;
+    if !reply.answer && reply.verdict != atbalsts_search::Verdict::ChitChat {
+        s.search.note_gap(&b.q, reply.lang.code(), "assistant");
+    }
+    s.store
+        .record_turn(
+            &session,
+            create,
+            reply.lang.code(),
+            &Turn {
+                question: b.q.clone(),
+                reply: reply.reply.clone(),
+                answered: reply.answer,
+                articles: reply
+                    .results
+                    .iter()
+                    .take(3)
+                    .map(|h| ShownArticle {
+                        id: h.id.clone(),
+                        title: h.title.clone(),
+                    })
+                    .collect(),
+                service: reply.service.clone(),
+            },
+        )
+        .await?;
+    Ok(Json(AssistantReply {
+        answer: reply.answer,
+        lang: reply.lang.code().to_string(),
+        clarify: reply.verdict == atbalsts_search::Verdict::Clarify,
+        verdict: reply.verdict.as_str().to_string(),
+        handoff_offered: reply.handoff_offered,
+        service: reply.service,
+        reply: reply.reply,
+        results: reply
+            .results
+            .into_iter()
+            .map(|h| AssistantResult {
+                id: h.id,
+                title: h.title,
+                score: h.score,
+                snippet: h.snippet,
+            })
+            .collect(),
+        session,
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandoffBody {
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    /// Anything to add for the specialist.
+    #[schema(max_length = 2000)]
+    pub message: Option<String>,
+    /// The service the question is about, when the person knows it.
+    pub service: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HandoffReply {
+    /// The new ticket's number, e.g. `2026-000123`.
+    pub number: String,
+    pub ticket_id: i64,
+    /// The requester's private key to the ticket (shown once).
+    pub access_token: Option<String>,
+    pub institution: String,
+}
+
+/// Hand the conversation to a person: a level-1 ticket on the chat channel
+/// with the transcript and the articles shown, routed by the service.
+#[utoipa::path(post, path = "/api/v1/assistant/sessions/{id}/handoff", tag = "assistant",
+    params(("id" = String, Path, description = "conversation id")), request_body = HandoffBody,
+    responses((status = 201, body = HandoffReply), (status = 404, body = Problem), (status = 409, body = Problem),
+        (status = 422, body = Problem), (status = 429, body = Problem)))]
+pub async fn handoff(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<HandoffBody>,
+) -> ApiResult<(StatusCode, Json<HandoffReply>)> {
+    session_param(&id)?;
+    let mut e = Errors::default();
+    let name = e.text("name", &b.name, validate::MAX_NAME);
+    let email = b.email.as_deref().map(|v| e.email("email", v));
+    let phone = b.phone.as_deref().map(|v| e.phone("phone", v));
+    if email.is_none() && phone.is_none() {
+        e.push(
+            "email",
+            "give an e-mail address or a phone number so that we can answer",
+        );
+    }
+    let message = e.opt_text("message", b.message.as_deref(), validate::MAX_REASON);
+    let service = e.opt_code("service", b.service.as_deref());
+    e.finish(()).map_err(crate::ApiError::Invalid)?;
+    if !matches!(actor, Actor::Staff(_)) {
+        s.limits.public_write(ip)?;
+    }
+    let created = s
+        .store
+        .hand_off(
+            &id,
+            Handoff {
+                requester: NewRequester {
+                    name,
+                    email,
+                    phone,
+                    personal_code: None,
+                },
+                message,
+                service,
+                fallback_institution: s.handoff_institution.clone(),
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(HandoffReply {
+            number: created.ticket.number.clone(),
+            ticket_id: created.ticket.id,
+            access_token: created.access_token,
+            institution: created.ticket.institution.clone(),
+        }),
+    ))
+}
+
+/// "This helped": the conversation ends, resolved at level 0.
+#[utoipa::path(post, path = "/api/v1/assistant/sessions/{id}/helped", tag = "assistant",
+    params(("id" = String, Path, description = "conversation id")),
+    responses((status = 200, body = Session), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn helped(State(s): State<AppState>, Path(id): Path<String>) -> ApiResult<Json<Session>> {
+    session_param(&id)?;
+    Ok(Json(s.store.mark_helped(&id).await?))
+}
