@@ -35,6 +35,8 @@ const LATVIAN_NAME_IN_ENGLISH: f32 = 0.6;
 const CONTEXT_WORD: f32 = 0.35;
 /// Part of the weaker field scores a word keeps next to its best one.
 const TIE_BREAKER: f32 = 0.3;
+/// Register services ranked beside the articles (assistant only).
+const SERVICES: usize = 3;
 /// Characters of a snippet.
 const SNIPPET_CHARS: usize = 180;
 
@@ -356,13 +358,14 @@ impl KbIndex {
         }
         // Services count only as evidence for the assistant; keep them
         // out of the limit on articles.
-        let mut articles = 0;
+        let (mut articles, mut services) = (0, 0);
         hits.retain(|(h, _)| {
             if h.kind == DocKind::Article {
                 articles += 1;
                 articles <= r.limit
             } else {
-                true
+                services += 1;
+                services <= SERVICES
             }
         });
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
@@ -403,6 +406,10 @@ impl KbIndex {
             }
             hit.missing = if rarest > 0.0 { missing / rarest } else { 0.0 };
             hit.coverage = if total > 0.0 { matched / total } else { 0.0 };
+            if hit.kind == DocKind::Service {
+                hit.snippet.clear();
+                continue;
+            }
             let (analyzer, field) = if hit.lang == "en" {
                 (tokenizer::english(), self.fields.en.body)
             } else {

@@ -86,7 +86,15 @@ pub fn latvian() -> TextAnalyzer {
     TextAnalyzer::builder(LatvianTokenizer).build()
 }
 
+/// Built once: the stop-word set and stemmer are not free to make per query.
+static ENGLISH_ANALYZER: std::sync::LazyLock<TextAnalyzer> =
+    std::sync::LazyLock::new(build_english);
+
 pub fn english() -> TextAnalyzer {
+    ENGLISH_ANALYZER.clone()
+}
+
+fn build_english() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(MAX_WORD))
         .filter(LowerCaser)
