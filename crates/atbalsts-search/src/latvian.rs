@@ -5,8 +5,6 @@
 //!
 //! Input is one lower-cased word; other words (numbers, codes) pass through.
 
-use atbalsts_domain::validate::fold;
-
 /// An ending that may be cut: its text, how many vowels a word must have
 /// *more* than this to allow the cut, and whether cutting it can leave a
 /// palatalised consonant behind.
@@ -175,7 +173,7 @@ mod tests {
     #[test]
     fn folded_endings_are_the_endings_folded() {
         for ending in super::ENDINGS {
-            assert_eq!(super::fold(ending.text), ending.folded);
+            assert_eq!(atbalsts_domain::validate::fold(ending.text), ending.folded);
         }
     }
 
