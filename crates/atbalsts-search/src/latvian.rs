@@ -217,7 +217,8 @@ mod tests {
 
     #[test]
     fn folded_words_stem_like_their_diacritic_forms() {
-        use super::{fold, stem_folded};
+        use super::stem_folded;
+        use atbalsts_domain::validate::fold;
         for w in [
             "eglēm",
             "dzīvesvietu",
