@@ -64,7 +64,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for s in by_code.values() {
         docs.extend(service_docs(s));
     }
-    let kb = KbIndex::in_memory()?;
+    let mut kb = KbIndex::in_memory()?;
+    // KB_WEIGHTS="title=3,root=0.5" tries other ranking weights.
+    if let Ok(spec) = std::env::var("KB_WEIGHTS") {
+        let mut w = atbalsts_search::query::Weights::default();
+        for pair in spec.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once('=').ok_or("KB_WEIGHTS: name=value")?;
+            let v: f32 = v.parse()?;
+            match k {
+                "title" => w.title = v,
+                "tags" => w.tags = v,
+                "body" => w.body = v,
+                "context" => w.context = v,
+                "root" => w.root = v,
+                "synonym" => w.synonym = v,
+                "fuzzy_one" => w.fuzzy_one = v,
+                "fuzzy_two" => w.fuzzy_two = v,
+                "glossary" => w.glossary = v,
+                "latvian_name_in_english" => w.latvian_name_in_english = v,
+                "context_word" => w.context_word = v,
+                "tie_breaker" => w.tie_breaker = v,
+                "coverage" => w.coverage = v,
+                other => return Err(format!("KB_WEIGHTS: unknown weight {other}").into()),
+            }
+        }
+        kb.set_weights(w);
+    }
     kb.rebuild(&docs, &mut |_| {})?;
     let (mut n_in, mut top1, mut top3, mut n_out) = (0, 0, 0, 0);
     let (mut tp, mut fp) = (0, 0);
@@ -108,7 +133,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 q["style"].as_str().unwrap_or_default(),
                 found.topic_words,
                 found.known_words,
-                top.map(|h| h.score).unwrap_or(0.0),
+                top.map(|h| h.bm25).unwrap_or(0.0),
                 top.map(|h| h.coverage).unwrap_or(0.0),
                 top.map(|h| h.title_match).unwrap_or(0.0),
                 arts.get(1)
@@ -116,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or(0.0),
                 svc.map(|h| h.title_match).unwrap_or(0.0),
                 svc.map(|h| h.score).unwrap_or(0.0),
-                top.map(|h| h.missing).unwrap_or(0.0),
+                top.map(|h| h.head_coverage).unwrap_or(0.0),
                 text
             );
         }
@@ -142,6 +167,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
         }
         entry.1 += u32::from(good);
+        if args.iter().any(|a| a == "--rank") && !expected.is_empty() && rank != Some(0) {
+            let top: Vec<String> = reply
+                .results
+                .iter()
+                .take(3)
+                .map(|h| format!("{} {:.1}", h.id, h.score))
+                .collect();
+            println!(
+                "RANK {rank:?} [{}] {text}\n   expected {expected:?} got {top:?}",
+                q["style"].as_str().unwrap_or_default()
+            );
+        }
         if show && !good {
             let top: Vec<String> = reply
                 .results

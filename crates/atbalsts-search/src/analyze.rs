@@ -69,9 +69,17 @@ pub fn latvian_variants(word: &str) -> Vec<String> {
     if !terms.contains(&typed) {
         terms.push(typed);
     }
-    let root = root(&terms[0]);
+    let root = unprefixed(word, &root(&terms[0]));
     if !terms.contains(&root) {
         terms.push(root);
+    }
+    // Codes such as E3007 are also asked for by their number.
+    let digits = folded.trim_start_matches(|c: char| c.is_alphabetic());
+    if digits.len() >= 3
+        && digits.len() < folded.len()
+        && digits.chars().all(|c| c.is_ascii_digit())
+    {
+        terms.push(digits.to_string());
     }
     terms
 }
@@ -84,6 +92,37 @@ const DERIVATIONAL: &[&str] = &[
     "ties", "acij", "ejum", "ajum", "ijum", "ojum", "sanas", "san", "taj", "um", "ib", "et", "at",
     "it", "ot", "ut", "ej", "aj", "oj", "ij", "t",
 ];
+
+/// Verbal prefixes, written (with diacritics, so *pār-* is not *par-*):
+/// *nomainīt* and *maiņa*, *pazaudēt* and *zaudēt* meet at their root.
+/// *pa-* is left alone: too many nouns begin with it (*pabalsts*, *pase*).
+const PREFIXES: &[(&str, &str)] = &[
+    ("pār", "par"),
+    ("pie", "pie"),
+    ("aiz", "aiz"),
+    ("no", "no"),
+    ("iz", "iz"),
+    ("at", "at"),
+    ("ap", "ap"),
+    ("ie", "ie"),
+    ("sa", "sa"),
+    ("uz", "uz"),
+    ("ne", "ne"),
+];
+
+/// `root` without the verbal prefix the written `word` starts with, if the
+/// rest is long enough to stay telling.
+fn unprefixed(word: &str, root: &str) -> String {
+    for (written, folded) in PREFIXES {
+        if word.starts_with(written)
+            && let Some(rest) = root.strip_prefix(folded)
+            && rest.chars().count() >= MIN_ROOT
+        {
+            return rest.to_string();
+        }
+    }
+    root.to_string()
+}
 
 /// A root keeps at least this many letters, so short words stay apart.
 const MIN_ROOT: usize = 4;

@@ -14,7 +14,7 @@ use atbalsts_domain::validate::fold;
 /// scores `SURE_SCORE` (long questions cover little of themselves).
 const MIN_SCORE: f32 = 8.0;
 const MIN_COVERAGE: f32 = 0.5;
-const SURE_SCORE: f32 = 20.0;
+const SURE_SCORE: f32 = 30.0;
 /// A register service without any article whose name the question repeats
 /// at least this much is a question the knowledge base does not cover.
 const SERVICE_NAMED: f32 = 0.75;
@@ -264,7 +264,7 @@ impl KbIndex {
         {
             return Ok(reply(Verdict::NoArticle, articles, Some(code.clone())));
         }
-        if top.score < MIN_SCORE || top.coverage < MIN_COVERAGE && top.score < SURE_SCORE {
+        if top.bm25 < MIN_SCORE || top.coverage < MIN_COVERAGE && top.bm25 < SURE_SCORE {
             return Ok(reply(Verdict::NotSure, articles, service));
         }
         let close = articles

@@ -136,6 +136,7 @@ pub struct KbIndex {
     /// Latvian terms of the index, for typo tolerance.
     pub(crate) vocabulary: RwLock<Vocabulary>,
     pub(crate) lexicon: Lexicon,
+    pub(crate) weights: crate::query::Weights,
 }
 
 /// Memory the writer may buffer before it flushes a segment.
@@ -188,9 +189,15 @@ impl KbIndex {
             versions: RwLock::default(),
             vocabulary: RwLock::default(),
             lexicon: Lexicon::builtin(),
+            weights: crate::query::Weights::default(),
         };
         kb.refresh_derived()?;
         Ok(kb)
+    }
+
+    /// Rank with other weights (evaluation tools).
+    pub fn set_weights(&mut self, weights: crate::query::Weights) {
+        self.weights = weights;
     }
 
     /// Indexed versions, by id.

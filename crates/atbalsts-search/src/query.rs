@@ -19,22 +19,51 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
-/// Relative weight of a match in each field.
-const TITLE: f32 = 3.0;
-const TAGS: f32 = 2.0;
-const BODY: f32 = 1.0;
-const CONTEXT: f32 = 0.7;
-/// Weight of the kinds of term a word gives, relative to its own stem.
-const ROOT: f32 = 0.7;
-const SYNONYM: f32 = 0.5;
-const FUZZY_ONE: f32 = 0.8;
-const FUZZY_TWO: f32 = 0.6;
-const GLOSSARY: f32 = 0.8;
-const LATVIAN_NAME_IN_ENGLISH: f32 = 0.6;
-/// Words of an earlier question in the same conversation.
-const CONTEXT_WORD: f32 = 0.35;
-/// Part of the weaker field scores a word keeps next to its best one.
-const TIE_BREAKER: f32 = 0.3;
+/// The knobs of ranking. The defaults were chosen on the development
+/// question set (BENCHMARKS.md); `kb_eval` can try others.
+#[derive(Debug, Clone, Copy)]
+pub struct Weights {
+    /// Relative weight of a match in each field.
+    pub title: f32,
+    pub tags: f32,
+    pub body: f32,
+    pub context: f32,
+    /// Weight of the kinds of term a word gives, relative to its own stem.
+    pub root: f32,
+    pub synonym: f32,
+    pub fuzzy_one: f32,
+    pub fuzzy_two: f32,
+    pub glossary: f32,
+    pub latvian_name_in_english: f32,
+    /// Words of an earlier question in the same conversation.
+    pub context_word: f32,
+    /// Part of the weaker field scores a word keeps next to its best one.
+    pub tie_breaker: f32,
+    /// Final score = BM25 × (1 + this × coverage): an article that answers
+    /// more of the question's distinct words beats one that repeats a few.
+    pub coverage: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            title: 3.0,
+            tags: 2.0,
+            body: 1.0,
+            context: 0.7,
+            root: 0.7,
+            synonym: 0.5,
+            fuzzy_one: 0.8,
+            fuzzy_two: 0.6,
+            glossary: 0.8,
+            latvian_name_in_english: 0.6,
+            context_word: 0.35,
+            tie_breaker: 0.3,
+            coverage: 2.0,
+        }
+    }
+}
+
 /// Register services ranked beside the articles (assistant only).
 const SERVICES: usize = 3;
 /// Characters of a snippet.
@@ -67,7 +96,10 @@ pub struct Hit {
     pub kind: DocKind,
     pub lang: String,
     pub title: String,
+    /// The ranking score (BM25 weighed by coverage).
     pub score: f32,
+    /// The BM25 score alone.
+    pub bm25: f32,
     /// HTML: the text escaped, matches in `<mark>`.
     pub snippet: String,
     pub services: Vec<String>,
@@ -76,9 +108,9 @@ pub struct Hit {
     pub coverage: f32,
     /// Share of the title's words that the question contains.
     pub title_match: f32,
-    /// The rarity of the rarest question word it lacks, relative to the
-    /// rarest question word (1: it lacks the most telling word).
-    pub missing: f32,
+    /// Like `coverage`, counting only matches in the title, tags and the
+    /// names of the services it answers.
+    pub head_coverage: f32,
 }
 
 /// Hits and what the question was made of.
@@ -106,10 +138,16 @@ struct Word {
 }
 
 impl Word {
-    fn query(&self) -> Box<dyn Query> {
+    fn query(&self, tie_breaker: f32) -> Box<dyn Query> {
+        self.query_on(tie_breaker, |_| true)
+    }
+
+    /// The word's query over the fields `keep` accepts.
+    fn query_on(&self, tie_breaker: f32, keep: impl Fn(Field) -> bool) -> Box<dyn Query> {
         let parts: Vec<Box<dyn Query>> = self
             .clauses
             .iter()
+            .filter(|c| keep(c.field))
             .map(|c| {
                 let term = TermQuery::new(
                     Term::from_field_text(c.field, &c.term),
@@ -118,24 +156,30 @@ impl Word {
                 Box::new(BoostQuery::new(Box::new(term), c.weight)) as Box<dyn Query>
             })
             .collect();
-        Box::new(DisjunctionMaxQuery::with_tie_breaker(parts, TIE_BREAKER))
+        Box::new(DisjunctionMaxQuery::with_tie_breaker(parts, tie_breaker))
     }
 }
 
-fn field_weights(t: TextFields) -> [(Field, f32); 4] {
+fn field_weights(t: TextFields, w: &Weights) -> [(Field, f32); 4] {
     [
-        (t.title, TITLE),
-        (t.tags, TAGS),
-        (t.body, BODY),
-        (t.context, CONTEXT),
+        (t.title, w.title),
+        (t.tags, w.tags),
+        (t.body, w.body),
+        (t.context, w.context),
     ]
 }
 
-fn add_terms(clauses: &mut Vec<Clause>, fields: TextFields, term: &str, weight: f32) {
+fn add_terms(
+    clauses: &mut Vec<Clause>,
+    fields: TextFields,
+    term: &str,
+    weight: f32,
+    weights: &Weights,
+) {
     if clauses.iter().any(|c| c.term == term && c.weight >= weight) {
         return;
     }
-    for (field, w) in field_weights(fields) {
+    for (field, w) in field_weights(fields, weights) {
         clauses.push(Clause {
             field,
             term: term.to_string(),
@@ -147,7 +191,7 @@ fn add_terms(clauses: &mut Vec<Clause>, fields: TextFields, term: &str, weight: 
 fn idf(searcher: &Searcher, fields: TextFields, term: &str) -> Result<f32> {
     let n = searcher.num_docs() as f32;
     let mut df = 0u64;
-    for (field, _) in field_weights(fields) {
+    for field in [fields.title, fields.tags, fields.body, fields.context] {
         df = df.max(searcher.doc_freq(&Term::from_field_text(field, term))?);
     }
     let df = df as f32;
@@ -166,24 +210,31 @@ impl KbIndex {
         let mut clauses = Vec::new();
         let mut known = false;
         for v in &variants {
-            let weight = if *v == word_root && v != first {
-                ROOT
-            } else {
-                1.0
-            };
-            known |= vocabulary.doc_freq(v) > 0 && weight == 1.0;
-            add_terms(&mut clauses, lv, v, weight);
+            let is_root = *v == word_root && v != first;
+            let weight = if is_root { self.weights.root } else { 1.0 };
+            known |= vocabulary.doc_freq(v) > 0 && !is_root;
+            add_terms(&mut clauses, lv, v, weight, &self.weights);
         }
         if !known {
             let typed = variants.get(1).unwrap_or(first);
             for (term, distance) in vocabulary.nearest(typed, 3) {
                 known = true;
-                let w = if distance <= 1 { FUZZY_ONE } else { FUZZY_TWO };
-                add_terms(&mut clauses, lv, &term, w);
+                let w = if distance <= 1 {
+                    self.weights.fuzzy_one
+                } else {
+                    self.weights.fuzzy_two
+                };
+                add_terms(&mut clauses, lv, &term, w, &self.weights);
             }
         }
         for synonym in self.lexicon.synonyms(&variants) {
-            add_terms(&mut clauses, lv, synonym, SYNONYM);
+            add_terms(
+                &mut clauses,
+                lv,
+                synonym,
+                self.weights.synonym,
+                &self.weights,
+            );
         }
         let idf = if is_filler(&fold(word)) {
             0.0
@@ -209,11 +260,17 @@ impl KbIndex {
         };
         let (en, lv) = (self.fields.en, self.fields.lv);
         let mut clauses = Vec::new();
-        add_terms(&mut clauses, en, &term, 1.0);
+        add_terms(&mut clauses, en, &term, 1.0, &self.weights);
         let mut known = idf(searcher, en, &term)? < idf(searcher, en, "\u{0}")?;
         for latvian in self.lexicon.latvian_for(&term) {
             known = true;
-            add_terms(&mut clauses, lv, latvian, GLOSSARY);
+            add_terms(
+                &mut clauses,
+                lv,
+                latvian,
+                self.weights.glossary,
+                &self.weights,
+            );
         }
         if self.lexicon.latvian_for(&term).is_empty()
             && let Some(first) = latvian_variants(word).first()
@@ -221,7 +278,13 @@ impl KbIndex {
             let vocabulary = self.vocabulary.read().map_err(|_| SearchError::Poisoned)?;
             if vocabulary.doc_freq(first) > 0 {
                 known = true;
-                add_terms(&mut clauses, lv, first, LATVIAN_NAME_IN_ENGLISH);
+                add_terms(
+                    &mut clauses,
+                    lv,
+                    first,
+                    self.weights.latvian_name_in_english,
+                    &self.weights,
+                );
             }
         }
         let idf = if is_filler(&fold(word)) {
@@ -285,7 +348,7 @@ impl KbIndex {
         if let Some(context) = r.context {
             for mut w in self.words(&searcher, context, r.lang)? {
                 for c in &mut w.clauses {
-                    c.weight *= CONTEXT_WORD;
+                    c.weight *= self.weights.context_word;
                 }
                 w.from_context = true;
                 words.push(w);
@@ -298,8 +361,10 @@ impl KbIndex {
                 known_words,
             });
         }
-        let text: Vec<(Occur, Box<dyn Query>)> =
-            words.iter().map(|w| (Occur::Should, w.query())).collect();
+        let text: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|w| (Occur::Should, w.query(self.weights.tie_breaker)))
+            .collect();
         let mut must: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
         must.extend(self.filters(r).into_iter().map(|q| (Occur::Must, q)));
@@ -327,6 +392,7 @@ impl KbIndex {
                 lang: text(self.fields.lang),
                 title: text(self.fields.title),
                 score,
+                bm25: score,
                 snippet: text(self.fields.body),
                 services: doc
                     .get_all(self.fields.services)
@@ -335,7 +401,7 @@ impl KbIndex {
                 group: text(self.fields.group),
                 coverage: 0.0,
                 title_match: 0.0,
-                missing: 0.0,
+                head_coverage: 0.0,
             };
             // One answer per translation group: the one in the question's language.
             if let Some(i) = hits
@@ -343,14 +409,8 @@ impl KbIndex {
                 .position(|(h, _)| h.group == hit.group && h.kind == hit.kind)
             {
                 if hits[i].0.lang != r.lang.code() && hit.lang == r.lang.code() {
-                    let kept_score = hits[i].0.score;
-                    hits[i] = (
-                        Hit {
-                            score: kept_score,
-                            ..hit
-                        },
-                        address,
-                    );
+                    let (score, bm25) = (hits[i].0.score, hits[i].0.bm25);
+                    hits[i] = (Hit { score, bm25, ..hit }, address);
                 }
                 continue;
             }
@@ -369,13 +429,27 @@ impl KbIndex {
             }
         });
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
-        let weights: Vec<(f32, Box<dyn Weight>)> = words
+        let heads = [
+            self.fields.lv.title,
+            self.fields.lv.tags,
+            self.fields.lv.context,
+            self.fields.en.title,
+            self.fields.en.tags,
+            self.fields.en.context,
+        ];
+        let weights: Vec<WordWeights> = words
             .iter()
             .filter(|w| !w.from_context && w.idf > 0.0)
-            .map(|w| Ok((w.idf, w.query().weight(scoring)?)))
+            .map(|w| {
+                let tie = self.weights.tie_breaker;
+                Ok((
+                    w.idf,
+                    w.query(tie).weight(scoring)?,
+                    w.query_on(tie, |f| heads.contains(&f)).weight(scoring)?,
+                ))
+            })
             .collect::<Result<_>>()?;
-        let total: f32 = weights.iter().map(|(idf, _)| idf).sum();
-        let rarest = weights.iter().map(|(idf, _)| *idf).fold(0.0, f32::max);
+        let total: f32 = weights.iter().map(|(idf, _, _)| idf).sum();
         let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
         for w in &words {
             for c in &w.clauses {
@@ -390,22 +464,17 @@ impl KbIndex {
         for (hit, address) in &mut hits {
             hit.title_match = title_match(&hit.title, &hit.lang, &question_terms);
             let segment = searcher.segment_reader(address.segment_ord);
-            let mut matched = 0.0;
-            let mut missing: f32 = 0.0;
-            for (idf, weight) in &weights {
-                let mut scorer = weight.scorer(segment, 1.0)?;
-                // `seek` may only move forward.
-                let at = scorer.doc();
-                if at == address.doc_id
-                    || at < address.doc_id && scorer.seek(address.doc_id) == address.doc_id
-                {
+            let (mut matched, mut in_head) = (0.0, 0.0);
+            for (idf, weight, head) in &weights {
+                if matches(weight.as_ref(), segment, address.doc_id)? {
                     matched += idf;
-                } else {
-                    missing = missing.max(*idf);
+                }
+                if matches(head.as_ref(), segment, address.doc_id)? {
+                    in_head += idf;
                 }
             }
-            hit.missing = if rarest > 0.0 { missing / rarest } else { 0.0 };
             hit.coverage = if total > 0.0 { matched / total } else { 0.0 };
+            hit.head_coverage = if total > 0.0 { in_head / total } else { 0.0 };
             if hit.kind == DocKind::Service {
                 hit.snippet.clear();
                 continue;
@@ -431,12 +500,35 @@ impl KbIndex {
                 s.to_html()
             };
         }
+        let mut hits: Vec<Hit> = hits.into_iter().map(|(h, _)| h).collect();
+        if self.weights.coverage > 0.0 {
+            for h in &mut hits {
+                h.score *= 1.0 + self.weights.coverage * h.coverage;
+            }
+            hits.sort_by(|a, b| b.score.total_cmp(&a.score));
+        }
         Ok(SearchResult {
-            hits: hits.into_iter().map(|(h, _)| h).collect(),
+            hits,
             topic_words,
             known_words,
         })
     }
+}
+
+/// A question word's rarity and its compiled queries: over every field,
+/// and over the title, tags and service names only.
+type WordWeights = (f32, Box<dyn Weight>, Box<dyn Weight>);
+
+/// Whether the document `doc` of `segment` matches.
+fn matches(
+    weight: &dyn Weight,
+    segment: &tantivy::SegmentReader,
+    doc: tantivy::DocId,
+) -> Result<bool> {
+    let mut scorer = weight.scorer(segment, 1.0)?;
+    // `seek` may only move forward.
+    let at = scorer.doc();
+    Ok(at == doc || at < doc && scorer.seek(doc) == doc)
 }
 
 /// Share of a title's words (stop words aside) found among the question's terms.
