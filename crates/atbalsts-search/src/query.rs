@@ -42,6 +42,8 @@ pub struct Weights {
     /// Final score = BM25 × (1 + this × coverage): an article that answers
     /// more of the question's distinct words beats one that repeats a few.
     pub coverage: f32,
+    /// … + this × the share of the title's words the question contains.
+    pub title_match: f32,
 }
 
 impl Default for Weights {
@@ -60,6 +62,7 @@ impl Default for Weights {
             context_word: 0.35,
             tie_breaker: 0.3,
             coverage: 2.0,
+            title_match: 0.0,
         }
     }
 }
@@ -501,9 +504,11 @@ impl KbIndex {
             };
         }
         let mut hits: Vec<Hit> = hits.into_iter().map(|(h, _)| h).collect();
-        if self.weights.coverage > 0.0 {
+        if self.weights.coverage > 0.0 || self.weights.title_match > 0.0 {
             for h in &mut hits {
-                h.score *= 1.0 + self.weights.coverage * h.coverage;
+                h.score *= 1.0
+                    + self.weights.coverage * h.coverage
+                    + self.weights.title_match * h.title_match;
             }
             hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         }
