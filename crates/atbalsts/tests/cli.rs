@@ -276,3 +276,63 @@ fn demo_serves_populated_data_with_printed_logins() {
     let res = client.get(&citizen_link).send().unwrap();
     assert_eq!(res.status(), 200, "{citizen_link}");
 }
+
+#[test]
+fn reindex_rebuilds_with_progress_and_refuses_beside_a_server() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    let regs = tmp.path().join("registers");
+    write_registers(&regs, GOOD_SERVICES);
+    let kb = tmp.path().join("kb");
+    std::fs::create_dir_all(&kb).unwrap();
+    std::fs::write(
+        kb.join("pases-sanemsana.md"),
+        "---\nid: pases-sanemsana\nlang: lv\ntitle: \"Kā saņemt pasi\"\nservices: [PMLP-001]\ntags: [pase]\naudience: public\nkind: howto\n---\n\nPasi piesaka klātienē.\n",
+    )
+    .unwrap();
+    for (what, dir) in [("registers", &regs), ("kb", &kb)] {
+        let out = run(atbalsts()
+            .args(["import", what])
+            .arg(dir)
+            .arg("--data-dir")
+            .arg(&data));
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+    // One article and the service in both languages.
+    let out = run(atbalsts().arg("reindex").arg("--data-dir").arg(&data));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("Indexed 3 documents"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A running server holds the index: reindex says so instead of corrupting it.
+    let mut child = atbalsts()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let mut url = String::new();
+    for line in BufReader::new(stdout).lines() {
+        if let Some(u) = line.unwrap().strip_prefix("Atbalsts listening on ") {
+            url = u.to_string();
+            break;
+        }
+    }
+    let found: serde_json::Value = reqwest::blocking::get(format!("{url}/api/v1/kb/search?q=pase"))
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(found["results"][0]["id"], "pases-sanemsana", "{found}");
+    let out = run(atbalsts().arg("reindex").arg("--data-dir").arg(&data));
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("is a server running"),
+        "{}",
+        text(&out.stderr)
+    );
+}
