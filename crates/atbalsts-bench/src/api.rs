@@ -2,6 +2,7 @@
 
 use crate::cli::Target;
 use crate::load::Tally;
+use crate::queries::Query;
 use anyhow::{Context, bail};
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use reqwest::{Client, RequestBuilder, redirect};
@@ -17,6 +18,8 @@ pub struct Api {
     http: Client,
     tickets: String,
     services: String,
+    kb_search: String,
+    assistant: String,
     shown_errors: AtomicUsize,
 }
 
@@ -45,6 +48,8 @@ impl Api {
             http: builder.build().context("cannot build the HTTP client")?,
             tickets: format!("{}/api/v1/tickets", target.base),
             services: format!("{}/api/v1/services", target.base),
+            kb_search: format!("{}/api/v1/kb/search", target.base),
+            assistant: format!("{}/api/v1/assistant/query", target.base),
             shown_errors: AtomicUsize::new(0),
         })
     }
@@ -99,6 +104,55 @@ impl Api {
             Err(e) => {
                 self.show_error("GET /api/v1/tickets", || {
                     format!("2xx that is not a page ({e}): {}", snippet(&body))
+                });
+                None
+            }
+        }
+    }
+
+    /// One knowledge-base search; returns how many articles it found.
+    pub async fn search(&self, query: &Query, t: &mut Tally) -> Option<usize> {
+        let mut req = self.http.get(&self.kb_search).query(&[("q", query.q)]);
+        if let Some(lang) = query.lang {
+            req = req.query(&[("lang", lang)]);
+        }
+        if let Some(service) = query.service {
+            req = req.query(&[("service", service)]);
+        }
+        let body = self.timed("GET /api/v1/kb/search", req, t).await?;
+        match serde_json::from_slice::<SearchResults>(&body) {
+            Ok(found) => Some(found.results.len()),
+            Err(e) => {
+                self.show_error("GET /api/v1/kb/search", || {
+                    format!("2xx that is not a result list ({e}): {}", snippet(&body))
+                });
+                None
+            }
+        }
+    }
+
+    /// One question to the assistant, in a new conversation or continuing `session`.
+    pub async fn ask(
+        &self,
+        query: &Query,
+        session: Option<&str>,
+        t: &mut Tally,
+    ) -> Option<AssistantReply> {
+        let question = Question {
+            q: query.q,
+            lang: query.lang,
+            session,
+        };
+        let req = self.http.post(&self.assistant).json(&question);
+        let body = self.timed("POST /api/v1/assistant/query", req, t).await?;
+        match serde_json::from_slice::<AssistantReply>(&body) {
+            Ok(reply) => Some(reply),
+            Err(e) => {
+                self.show_error("POST /api/v1/assistant/query", || {
+                    format!(
+                        "2xx that is not an assistant reply ({e}): {}",
+                        snippet(&body)
+                    )
                 });
                 None
             }
@@ -241,6 +295,27 @@ struct Requester {
     email: String,
 }
 
+#[derive(Debug, Serialize)]
+struct Question<'a> {
+    q: &'a str,
+    lang: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session: Option<&'a str>,
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchResults {
+    results: Vec<serde::de::IgnoredAny>,
+}
+
+/// The parts of the assistant's reply the load generator uses.
+#[derive(Debug, Deserialize)]
+pub struct AssistantReply {
+    pub answer: bool,
+    pub session: String,
+    pub results: Vec<serde::de::IgnoredAny>,
+}
+
 #[derive(Debug, Deserialize)]
 struct IdOnly {
     id: i64,
@@ -335,6 +410,35 @@ fn snippet(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn assistant_questions_match_the_api() {
+        let new = Question {
+            q: "deklarēt dzīvesvietu",
+            lang: None,
+            session: None,
+        };
+        assert_eq!(
+            serde_json::to_value(&new).unwrap(),
+            serde_json::json!({"q": "deklarēt dzīvesvietu", "lang": null})
+        );
+        let follow_up = Question {
+            q: "how much",
+            lang: Some("en"),
+            session: Some("abcdefghijklmnop"),
+        };
+        assert_eq!(
+            serde_json::to_value(&follow_up).unwrap(),
+            serde_json::json!({"q": "how much", "lang": "en", "session": "abcdefghijklmnop"})
+        );
+        let reply: AssistantReply = serde_json::from_str(
+            r#"{"answer": true, "reply": "…", "lang": "lv", "results": [{"id": "a"}],
+                "session": "s1", "handoff_offered": false, "clarify": false,
+                "verdict": "answered", "service": null}"#,
+        )
+        .unwrap();
+        assert!(reply.answer && reply.results.len() == 1 && reply.session == "s1");
+    }
 
     #[test]
     fn tickets_vary_and_stay_valid() {

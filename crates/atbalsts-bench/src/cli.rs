@@ -18,9 +18,9 @@ pub struct Cli {
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
 
-    /// Staff API token.
+    /// Staff API token (not needed by kb-generate).
     #[arg(long, env = "ATBALSTS_BENCH_TOKEN", hide_env_values = true)]
-    pub token: String,
+    pub token: Option<String>,
 
     /// Concurrent clients; each sends its next request when the previous one has finished.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -46,7 +46,7 @@ pub struct Cli {
     pub scenario: Scenario,
 }
 
-#[derive(Debug, Clone, Copy, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum Scenario {
     /// POST /api/v1/tickets with varied, valid tickets.
     Create,
@@ -60,6 +60,26 @@ pub enum Scenario {
     Prefill {
         #[arg(long, default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1..))]
         count: u64,
+    },
+    /// GET /api/v1/kb/search with a rotating list of Latvian and English queries.
+    KbSearch,
+    /// POST /api/v1/assistant/query with the same queries; every fourth continues a conversation.
+    Assistant,
+    /// Write COUNT synthetic knowledge-base articles as Markdown files for `atbalsts import kb OUT`
+    /// (offline: no server, no token).
+    KbGenerate {
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=99_999))]
+        count: u64,
+        /// A new or empty directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// The same seed writes the same articles.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// A services register file (services.json) whose codes the articles use; by default
+        /// the demo's, bundled in this binary.
+        #[arg(long, value_name = "FILE")]
+        services: Option<PathBuf>,
     },
 }
 
@@ -79,8 +99,9 @@ impl Cli {
     }
 
     pub fn amount_label(&self) -> String {
-        match (self.scenario, self.amount()) {
+        match (&self.scenario, self.amount()) {
             (Scenario::Prefill { count }, _) => format!("{count} tickets to create"),
+            (Scenario::KbGenerate { count, .. }, _) => format!("{count} articles to write"),
             (_, amount) => {
                 let measured = match amount {
                     Amount::Time(d) => format!("{d:?}"),

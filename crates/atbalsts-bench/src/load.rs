@@ -2,6 +2,7 @@
 
 use crate::api::{Api, Catalog};
 use crate::cli::Amount;
+use crate::queries::{QUERIES, Query};
 use anyhow::Context;
 use hdrhistogram::Histogram;
 use std::hash::{BuildHasher, RandomState};
@@ -18,7 +19,27 @@ pub enum Workload {
     Get(Arc<[i64]>),
     /// Institutions whose queues to list at random; never empty.
     List(Arc<[String]>),
+    /// Knowledge-base searches: the query list in turn, from a counter all clients share.
+    Search(Arc<AtomicU64>),
+    /// Assistant questions, in turn like `Search`; every fourth question of a client continues
+    /// that client's last conversation, the others start a new one.
+    Assistant(Arc<AtomicU64>),
 }
+
+/// The next query of the rotating list.
+pub fn next_query(counter: &AtomicU64) -> &'static Query {
+    let n = counter.fetch_add(1, Ordering::Relaxed);
+    let len = QUERIES.len().max(1) as u64;
+    QUERIES
+        .get(usize::try_from(n % len).unwrap_or(0))
+        .unwrap_or(&FALLBACK_QUERY)
+}
+
+const FALLBACK_QUERY: Query = Query {
+    q: "deklarēt dzīvesvietu",
+    lang: None,
+    service: None,
+};
 
 /// When a phase ends, and how far it has got (for progress output).
 pub struct Phase {
@@ -139,6 +160,8 @@ async fn client(
     mut rng: Rng,
 ) -> anyhow::Result<Tally> {
     let mut t = Tally::new()?;
+    let mut asked: u64 = 0;
+    let mut session: Option<String> = None;
     while phase.take() {
         let before = (t.requests, t.errors);
         match &work {
@@ -165,6 +188,21 @@ async fn client(
                     api.list(institution, Some(&cursor), &mut t).await;
                 }
             }
+            Workload::Search(counter) => {
+                api.search(next_query(counter), &mut t).await;
+            }
+            Workload::Assistant(counter) => {
+                asked += 1;
+                let follow_up = if asked.is_multiple_of(4) {
+                    session.as_deref()
+                } else {
+                    None
+                };
+                let reply = api.ask(next_query(counter), follow_up, &mut t).await;
+                if let Some(reply) = reply {
+                    session = Some(reply.session);
+                }
+            }
         }
         phase
             .done
@@ -185,7 +223,12 @@ impl Rng {
         Self(RandomState::new().hash_one(stream))
     }
 
-    fn next(&mut self) -> u64 {
+    /// A fixed stream: the same seed gives the same numbers on every machine and build.
+    pub fn seeded(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -203,6 +246,11 @@ impl Rng {
         }
     }
 
+    /// One of `items`, which must not be empty.
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
     pub fn coin(&mut self) -> bool {
         self.next() & 1 == 1
     }
@@ -217,6 +265,25 @@ mod tests {
         let phase = Phase::new(Amount::Requests(3));
         let taken = (0..10).filter(|_| phase.take()).count();
         assert_eq!(taken, 3);
+    }
+
+    #[test]
+    fn queries_rotate_through_the_whole_list() {
+        let counter = AtomicU64::new(0);
+        let first: Vec<&str> = (0..QUERIES.len()).map(|_| next_query(&counter).q).collect();
+        let again: Vec<&str> = (0..QUERIES.len()).map(|_| next_query(&counter).q).collect();
+        assert_eq!(first, again);
+        assert_eq!(first, QUERIES.iter().map(|x| x.q).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn seeded_rng_is_fixed() {
+        let mut a = Rng::seeded(99);
+        let mut b = Rng::seeded(99);
+        let xs: Vec<u64> = (0..5).map(|_| a.next()).collect();
+        assert_eq!(xs, (0..5).map(|_| b.next()).collect::<Vec<_>>());
+        // SplitMix64's published first output for seed 0.
+        assert_eq!(Rng::seeded(0).next(), 0xE220_A839_7B1D_CDAF);
     }
 
     #[test]

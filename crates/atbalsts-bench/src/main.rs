@@ -5,14 +5,16 @@
 
 mod api;
 mod cli;
+mod kb;
 mod load;
+mod queries;
 mod report;
 mod scenarios;
 
 use anyhow::bail;
 use api::{Api, Catalog};
 use clap::Parser;
-use cli::Cli;
+use cli::{Cli, Scenario};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -29,11 +31,22 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    if cli.token.trim().is_empty() {
-        bail!("the token is empty; pass --token or set ATBALSTS_BENCH_TOKEN");
+    if let Scenario::KbGenerate {
+        count,
+        out,
+        seed,
+        services,
+    } = &cli.scenario
+    {
+        let services = kb::load_services(services.as_deref())?;
+        return kb::generate(*seed, *count, out, &services);
+    }
+    let token = cli.token.as_deref().unwrap_or_default();
+    if token.trim().is_empty() {
+        bail!("no token; pass --token or set ATBALSTS_BENCH_TOKEN");
     }
     let target = cli::loopback_target(&cli.url).await?;
-    let api = Arc::new(Api::new(&target, &cli.token, cli.clients)?);
+    let api = Arc::new(Api::new(&target, token, cli.clients)?);
     let catalog = Arc::new(Catalog::fetch(&api).await?);
     eprintln!(
         "atbalsts-bench → {}: {} clients, {}; {} services in {} institutions",

@@ -2,10 +2,12 @@
 
 use crate::api::{Api, Catalog};
 use crate::cli::{Amount, Cli, Scenario};
-use crate::load::{self, Phase, Workload};
+use crate::load::{self, Phase, Tally, Workload};
+use crate::queries::QUERIES;
 use crate::report::Summary;
 use anyhow::bail;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
 /// Pages of 200 read from the queue when `get` has no tickets of its own.
@@ -18,7 +20,7 @@ pub async fn run(
 ) -> anyhow::Result<Vec<Summary>> {
     let create = Workload::Create(Arc::clone(catalog));
     let list = Workload::List(catalog.institutions.clone().into());
-    Ok(match cli.scenario {
+    Ok(match &cli.scenario {
         Scenario::Create => vec![measure(cli, api, "create", &create).await?.0],
         Scenario::Get => vec![
             measure(cli, api, "get", &read_ids(api, Vec::new()).await?)
@@ -32,8 +34,63 @@ pub async fn run(
             let (listed, _) = measure(cli, api, "list", &list).await?;
             vec![created, got, listed]
         }
-        Scenario::Prefill { count } => vec![prefill(api, &create, cli.clients, count).await?],
+        Scenario::Prefill { count } => vec![prefill(api, &create, cli.clients, *count).await?],
+        Scenario::KbSearch => {
+            probe_search(api).await?;
+            let work = Workload::Search(Arc::new(AtomicU64::new(0)));
+            vec![measure(cli, api, "kb-search", &work).await?.0]
+        }
+        Scenario::Assistant => {
+            probe_assistant(api).await?;
+            let work = Workload::Assistant(Arc::new(AtomicU64::new(0)));
+            vec![measure(cli, api, "assistant", &work).await?.0]
+        }
+        Scenario::KbGenerate { .. } => bail!("kb-generate is not a load scenario"),
     })
+}
+
+/// Each query once, untimed: shows that the index is loaded and how many queries find something.
+async fn probe_search(api: &Api) -> anyhow::Result<()> {
+    let mut t = Tally::new()?;
+    let (mut found, mut results) = (0, 0);
+    for query in QUERIES {
+        if let Some(n) = api.search(query, &mut t).await {
+            found += usize::from(n > 0);
+            results += n;
+        }
+    }
+    if t.errors > 0 {
+        bail!("{} of {} searches failed", t.errors, QUERIES.len());
+    }
+    eprintln!(
+        "kb-search: {found} of {} queries find articles ({results} results in all)",
+        QUERIES.len()
+    );
+    Ok(())
+}
+
+/// Each question once, untimed, in new conversations: how many the assistant answers.
+async fn probe_assistant(api: &Api) -> anyhow::Result<()> {
+    let mut t = Tally::new()?;
+    let (mut answered, mut cited) = (0, 0);
+    for query in QUERIES {
+        if let Some(reply) = api.ask(query, None, &mut t).await {
+            answered += usize::from(reply.answer);
+            cited += usize::from(!reply.results.is_empty());
+        }
+    }
+    if t.errors > 0 {
+        bail!(
+            "{} of {} questions failed (anonymous callers are rate-limited: use a staff token)",
+            t.errors,
+            QUERIES.len()
+        );
+    }
+    eprintln!(
+        "assistant: {answered} of {} questions answered, {cited} with articles shown",
+        QUERIES.len()
+    );
+    Ok(())
 }
 
 /// Warm-up (unmeasured), then the measured phase. Returns the ids of tickets created in both.
