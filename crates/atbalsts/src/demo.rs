@@ -241,7 +241,10 @@ pub async fn load(store: &Store) -> anyhow::Result<Logins> {
     }
 
     let mut articles = Vec::new();
-    let mut files: Vec<_> = KB.files().collect();
+    let mut files: Vec<_> = KB
+        .files()
+        .filter(|f| f.path().extension().is_some_and(|e| e == "md"))
+        .collect();
     files.sort_by_key(|f| f.path());
     for f in files {
         let name = f.path().to_string_lossy().into_owned();

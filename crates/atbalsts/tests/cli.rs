@@ -275,6 +275,30 @@ fn demo_serves_populated_data_with_printed_logins() {
     assert_eq!(levels.len(), 3, "{levels:?}");
     let res = client.get(&citizen_link).send().unwrap();
     assert_eq!(res.status(), 200, "{citizen_link}");
+
+    // The bundled knowledge base is searchable and the assistant answers from it.
+    let found: serde_json::Value = client
+        .get(format!("{url}/api/v1/kb/search?q=deklaret%20dzivesvietu"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        found["results"][0]["id"], "dzivesvietas-deklaresana",
+        "{found}"
+    );
+    let reply: serde_json::Value = client
+        .post(format!("{url}/api/v1/assistant/query"))
+        .json(&serde_json::json!({"q": "How do I declare my new address?"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(reply["lang"], "en", "{reply}");
+    assert_eq!(
+        reply["results"][0]["id"], "dzivesvietas-deklaresana-en",
+        "{reply}"
+    );
 }
 
 #[test]
