@@ -490,7 +490,7 @@ impl KbIndex {
             let generator =
                 SnippetGenerator::new(snippet_terms.clone(), analyzer, field, SNIPPET_CHARS);
             let plain = plain_text(&hit.snippet);
-            let snippet = generator.snippet(&plain);
+            let snippet = generator.snippet(window(&plain, &snippet_terms));
             hit.snippet = if snippet.is_empty() {
                 let mut start: String = plain.chars().take(SNIPPET_CHARS).collect();
                 if plain.chars().count() > SNIPPET_CHARS {
@@ -552,6 +552,35 @@ fn title_match(title: &str, lang: &str, question: &std::collections::HashSet<&st
         .filter(|variants| variants.iter().any(|v| question.contains(v.as_str())))
         .count();
     found as f32 / words.len() as f32
+}
+
+/// The part of `text` around the first word that begins with a query term,
+/// a few snippets long: the snippet generator analyses every word it is
+/// given, and whole articles made snippets most of a search's cost.
+fn window<'a>(text: &'a str, terms: &BTreeMap<String, f32>) -> &'a str {
+    const BEFORE: usize = 40;
+    const LENGTH: usize = 3 * SNIPPET_CHARS;
+    let first = word_spans(text)
+        .find(|(_, word)| {
+            let folded = fold(word);
+            terms
+                .keys()
+                .any(|t| t.chars().count() >= 3 && folded.starts_with(t.as_str()))
+        })
+        .map_or(0, |(range, _)| range.start);
+    let starts: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
+    let at = starts.partition_point(|&i| i < first);
+    let from = starts[at
+        .saturating_sub(BEFORE)
+        .min(starts.len().saturating_sub(1))..]
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let to = starts
+        .get(at.saturating_sub(BEFORE) + LENGTH)
+        .copied()
+        .unwrap_or(text.len());
+    &text[from.min(to)..to]
 }
 
 fn tantivy_escape(s: &str) -> String {
@@ -788,6 +817,23 @@ mod tests {
             })
             .unwrap();
         assert!(r.hits.is_empty());
+    }
+
+    #[test]
+    fn snippet_window_finds_the_first_match() {
+        let terms: BTreeMap<String, f32> = [("adres".to_string(), 1.0)].into();
+        let text = format!(
+            "{} Jaunā adrese jādeklarē. {}",
+            "vārds ".repeat(200),
+            "beigas ".repeat(200)
+        );
+        let w = window(&text, &terms);
+        assert!(w.contains("Jaunā adrese"), "{w}");
+        assert!(w.chars().count() <= 3 * SNIPPET_CHARS);
+        // No match: the beginning; short text: all of it.
+        assert!(window(&text, &BTreeMap::new()).starts_with("vārds"));
+        assert_eq!(window("īss", &terms), "īss");
+        assert_eq!(window("", &terms), "");
     }
 
     #[test]
