@@ -12,8 +12,8 @@ use atbalsts_domain::validate::fold;
 use std::collections::BTreeMap;
 use tantivy::collector::TopDocs;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EnableScoring, Occur, Query,
-    TermQuery, Weight,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, EnableScoring, Occur,
+    PhraseQuery, Query, TermQuery, Weight,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::snippet::SnippetGenerator;
@@ -44,6 +44,8 @@ pub struct Weights {
     pub coverage: f32,
     /// … + this × the share of the title's words the question contains.
     pub title_match: f32,
+    /// Weight of two neighbouring question words found side by side.
+    pub phrase: f32,
 }
 
 impl Default for Weights {
@@ -63,6 +65,7 @@ impl Default for Weights {
             tie_breaker: 0.3,
             coverage: 2.0,
             title_match: 0.0,
+            phrase: 0.25,
         }
     }
 }
@@ -315,6 +318,46 @@ impl KbIndex {
         Ok(words)
     }
 
+    /// Neighbouring topic words of the question found next to each other (one
+    /// word may come between) in a title or body: *jauns tālrunis*.
+    fn phrases(&self, words: &[Word]) -> Vec<Box<dyn Query>> {
+        let mut phrases: Vec<Box<dyn Query>> = Vec::new();
+        let topic: Vec<&Word> = words
+            .iter()
+            .filter(|w| !w.from_context && w.idf > 0.0)
+            .collect();
+        for pair in topic.windows(2) {
+            let (Some(a), Some(b)) = (pair[0].clauses.first(), pair[1].clauses.first()) else {
+                continue;
+            };
+            if a.field != b.field {
+                continue;
+            }
+            let fields = if a.field == self.fields.lv.title {
+                self.fields.lv
+            } else {
+                self.fields.en
+            };
+            for (field, boost) in [
+                (fields.title, self.weights.title),
+                (fields.body, self.weights.body),
+            ] {
+                let query = PhraseQuery::new_with_offset_and_slop(
+                    vec![
+                        (0, Term::from_field_text(field, &a.term)),
+                        (1, Term::from_field_text(field, &b.term)),
+                    ],
+                    1,
+                );
+                phrases.push(Box::new(BoostQuery::new(
+                    Box::new(query),
+                    boost * self.weights.phrase,
+                )));
+            }
+        }
+        phrases
+    }
+
     fn filters(&self, r: &SearchRequest) -> Vec<Box<dyn Query>> {
         let f: &Fields = &self.fields;
         let exact = |field: Field, value: &str| -> Box<dyn Query> {
@@ -364,10 +407,13 @@ impl KbIndex {
                 known_words,
             });
         }
-        let text: Vec<(Occur, Box<dyn Query>)> = words
+        let mut text: Vec<(Occur, Box<dyn Query>)> = words
             .iter()
             .map(|w| (Occur::Should, w.query(self.weights.tie_breaker)))
             .collect();
+        if self.weights.phrase > 0.0 {
+            text.extend(self.phrases(&words).into_iter().map(|q| (Occur::Should, q)));
+        }
         let mut must: Vec<(Occur, Box<dyn Query>)> =
             vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
         must.extend(self.filters(r).into_iter().map(|q| (Occur::Must, q)));
@@ -817,6 +863,33 @@ mod tests {
             })
             .unwrap();
         assert!(r.hits.is_empty());
+    }
+
+    #[test]
+    fn words_side_by_side_rank_above_words_apart() {
+        let kb = KbIndex::in_memory().unwrap();
+        let filler = "Šeit ir daudz citu vārdu par dažādām lietām. ".repeat(5);
+        kb.apply(
+            &[
+                article(
+                    "apart",
+                    "lv",
+                    "Ierīces",
+                    &format!("Jauns pakalpojums. {filler} Tālrunis ir vajadzīgs."),
+                    &[],
+                ),
+                article(
+                    "together",
+                    "lv",
+                    "Ierīces",
+                    &format!("Jauns tālrunis ir vajadzīgs. {filler} Pakalpojums."),
+                    &[],
+                ),
+            ],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(ids(&ask(&kb, "jauns tālrunis", Lang::Lv))[0], "together");
     }
 
     #[test]
