@@ -258,11 +258,18 @@ impl KbIndex {
             return Ok(reply(verdict, Vec::new(), service));
         };
         let service = top.services.first().cloned();
-        if let Some(s) = services.iter().find(|s| s.title_match >= SERVICE_NAMED)
-            && let Some(code) = s.services.first()
-            && !self.has_article_for(code)?
-        {
-            return Ok(reply(Verdict::NoArticle, articles, Some(code.clone())));
+        // The register service the question is most like, or one it names,
+        // has no article: the knowledge base does not cover the question.
+        let uncovered = services
+            .first()
+            .into_iter()
+            .chain(services.iter().filter(|s| s.title_match >= SERVICE_NAMED));
+        for s in uncovered {
+            if let Some(code) = s.services.first()
+                && !self.has_article_for(code)?
+            {
+                return Ok(reply(Verdict::NoArticle, articles, Some(code.clone())));
+            }
         }
         if top.bm25 < MIN_SCORE || top.coverage < MIN_COVERAGE && top.bm25 < SURE_SCORE {
             return Ok(reply(Verdict::NotSure, articles, service));

@@ -276,6 +276,23 @@ async fn assistant_scenario(app: &TestApp) {
         assert_eq!(v["answer"], false, "{q}: {v}");
         assert_eq!(v["handoff_offered"], true);
     }
+    // A question about a register service that has no article: no answer, and the
+    // service is named so that a hand-over goes to its institution.
+    let v = ask(app, json!({"q": "Kā iesniegt gada ienākumu deklarāciju?"})).await;
+    assert_eq!(v["answer"], false, "{v}");
+    assert_eq!(v["verdict"], "no_article");
+    assert_eq!(v["service"], "VID-001");
+    let uncovered = v["session"].as_str().unwrap().to_string();
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/assistant/sessions/{uncovered}/handoff"),
+            None,
+            json!({"name": "Jānis", "email": "janis@example.lv"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["institution"], "VID");
+
     // Internal articles are never shown to the public.
     let v = ask(app, json!({"q": "zvanītāja identitātes pārbaude"})).await;
     assert!(
@@ -401,7 +418,7 @@ async fn assistant_scenario(app: &TestApp) {
         .await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(outcomes["helped"], 1);
-    assert_eq!(outcomes["handed_off"], 2);
+    assert_eq!(outcomes["handed_off"], 3);
     let (s, _) = app.get("/api/v1/assistant/outcomes", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
 }
