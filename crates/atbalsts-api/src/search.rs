@@ -99,16 +99,21 @@ impl SearchService {
         Ok(service)
     }
 
-    /// Bring the index in line with the database.
-    pub async fn sync(self: &Arc<Self>) -> Result<SyncReport, SyncError> {
-        let _one = self.syncing.lock().await;
-        let services: HashMap<String, ServiceText> = self
+    /// The register services by code, as the index needs them.
+    async fn services(&self) -> Result<HashMap<String, ServiceText>, SyncError> {
+        Ok(self
             .store
             .services_for_index()
             .await?
             .into_iter()
             .map(|s| (s.code.clone(), service_text(s)))
-            .collect();
+            .collect())
+    }
+
+    /// Bring the index in line with the database.
+    pub async fn sync(self: &Arc<Self>) -> Result<SyncReport, SyncError> {
+        let _one = self.syncing.lock().await;
+        let services = self.services().await?;
         let mut database: HashMap<String, i64> =
             self.store.published_versions().await?.into_iter().collect();
         let mut service_docs_by_id: HashMap<String, IndexDoc> = HashMap::new();
@@ -175,13 +180,7 @@ impl SearchService {
         progress: impl FnMut(usize, usize) + Send + 'static,
     ) -> Result<usize, SyncError> {
         let _one = self.syncing.lock().await;
-        let services: HashMap<String, ServiceText> = self
-            .store
-            .services_for_index()
-            .await?
-            .into_iter()
-            .map(|s| (s.code.clone(), service_text(s)))
-            .collect();
+        let services = self.services().await?;
         let mut docs = Vec::new();
         for a in self.store.published_articles().await? {
             docs.push(article_doc(article_text(a)?, &services));

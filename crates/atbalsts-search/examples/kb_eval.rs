@@ -147,42 +147,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 text
             );
         }
-        if args.iter().any(|a| a == "--services") {
-            let found = kb.search(&atbalsts_search::SearchRequest {
-                text,
-                lang: lang.unwrap_or(Lang::Lv),
-                only_lang: None,
-                service: None,
-                staff: false,
-                limit: 5,
-                with_services: true,
-                context: None,
-            })?;
-            let svcs: Vec<_> = found
-                .hits
-                .iter()
-                .filter(|h| h.kind == atbalsts_search::DocKind::Service)
-                .collect();
-            let first = svcs.first();
-            let with_article = svcs
-                .iter()
-                .find(|h| kb.has_article_for(&h.services[0]).unwrap_or(false));
-            if let Some(f) = first {
-                let has = kb.has_article_for(&f.services[0]).unwrap_or(false);
-                println!(
-                    "S\t{}\t{}\t{}\t{:.1}\t{:.2}\t{:.2}\t{}",
-                    if expected.is_empty() { "OUT" } else { "in" },
-                    f.services[0],
-                    has,
-                    f.bm25,
-                    with_article
-                        .map(|w| f.bm25 / w.bm25.max(0.01))
-                        .unwrap_or(99.0),
-                    f.title_match,
-                    text
-                );
-            }
-        }
         let ids: Vec<&str> = reply.results.iter().map(|h| h.id.as_str()).collect();
         let rank = ids.iter().position(|id| expected.contains(id));
         let style = q["style"].as_str().unwrap_or_default().to_string();
