@@ -130,7 +130,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .find(|h| !kb.has_article_for(&h.services[0]).unwrap_or(true));
             let top = arts.first();
             println!(
-                "F\t{}\t{}\t{}\t{}\t{:.1}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{}",
+                "F\t{}\t{}\t{}\t{}\t{:.1}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{:.2}\t{}",
                 if expected.is_empty() { "OUT" } else { "in" },
                 q["style"].as_str().unwrap_or_default(),
                 found.topic_words,
@@ -143,7 +143,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .unwrap_or(0.0),
                 svc.map(|h| h.title_match).unwrap_or(0.0),
                 svc.map(|h| h.score).unwrap_or(0.0),
-                top.map(|h| h.head_coverage).unwrap_or(0.0),
                 text
             );
         }

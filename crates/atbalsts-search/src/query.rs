@@ -114,9 +114,6 @@ pub struct Hit {
     pub coverage: f32,
     /// Share of the title's words that the question contains.
     pub title_match: f32,
-    /// Like `coverage`, counting only matches in the title, tags and the
-    /// names of the services it answers.
-    pub head_coverage: f32,
 }
 
 /// Hits and what the question was made of.
@@ -145,15 +142,9 @@ struct Word {
 
 impl Word {
     fn query(&self, tie_breaker: f32) -> Box<dyn Query> {
-        self.query_on(tie_breaker, |_| true)
-    }
-
-    /// The word's query over the fields `keep` accepts.
-    fn query_on(&self, tie_breaker: f32, keep: impl Fn(Field) -> bool) -> Box<dyn Query> {
         let parts: Vec<Box<dyn Query>> = self
             .clauses
             .iter()
-            .filter(|c| keep(c.field))
             .map(|c| {
                 let term = TermQuery::new(
                     Term::from_field_text(c.field, &c.term),
@@ -358,6 +349,40 @@ impl KbIndex {
         phrases
     }
 
+    /// For each hit, the summed rarity of the question words it matches. One
+    /// scorer per word and segment walks the hits in document order (a
+    /// scorer per word and hit cost more than the search itself).
+    fn matched_rarity(
+        &self,
+        searcher: &Searcher,
+        weights: &[(f32, Box<dyn Weight>)],
+        hits: &[(Hit, DocAddress)],
+    ) -> Result<Vec<f32>> {
+        let mut order: Vec<usize> = (0..hits.len()).collect();
+        order.sort_by_key(|&i| (hits[i].1.segment_ord, hits[i].1.doc_id));
+        let mut matched = vec![0.0; hits.len()];
+        for (idf, weight) in weights {
+            let mut current: Option<(u32, Box<dyn tantivy::query::Scorer>)> = None;
+            for &i in &order {
+                let address = hits[i].1;
+                if current.as_ref().map(|(segment, _)| *segment) != Some(address.segment_ord) {
+                    let reader = searcher.segment_reader(address.segment_ord);
+                    current = Some((address.segment_ord, weight.scorer(reader, 1.0)?));
+                }
+                if let Some((_, scorer)) = current.as_mut() {
+                    // `seek` may only move forward; the hits come in document order.
+                    let at = scorer.doc();
+                    let found = at == address.doc_id
+                        || at < address.doc_id && scorer.seek(address.doc_id) == address.doc_id;
+                    if found {
+                        matched[i] += idf;
+                    }
+                }
+            }
+        }
+        Ok(matched)
+    }
+
     fn filters(&self, r: &SearchRequest) -> Vec<Box<dyn Query>> {
         let f: &Fields = &self.fields;
         let exact = |field: Field, value: &str| -> Box<dyn Query> {
@@ -450,7 +475,6 @@ impl KbIndex {
                 group: text(self.fields.group),
                 coverage: 0.0,
                 title_match: 0.0,
-                head_coverage: 0.0,
             };
             // One answer per translation group: the one in the question's language.
             if let Some(i) = hits
@@ -478,27 +502,13 @@ impl KbIndex {
             }
         });
         let scoring = EnableScoring::enabled_from_searcher(&searcher);
-        let heads = [
-            self.fields.lv.title,
-            self.fields.lv.tags,
-            self.fields.lv.context,
-            self.fields.en.title,
-            self.fields.en.tags,
-            self.fields.en.context,
-        ];
-        let weights: Vec<WordWeights> = words
+        let weights: Vec<(f32, Box<dyn Weight>)> = words
             .iter()
             .filter(|w| !w.from_context && w.idf > 0.0)
-            .map(|w| {
-                let tie = self.weights.tie_breaker;
-                Ok((
-                    w.idf,
-                    w.query(tie).weight(scoring)?,
-                    w.query_on(tie, |f| heads.contains(&f)).weight(scoring)?,
-                ))
-            })
+            .map(|w| Ok((w.idf, w.query(self.weights.tie_breaker).weight(scoring)?)))
             .collect::<Result<_>>()?;
-        let total: f32 = weights.iter().map(|(idf, _, _)| idf).sum();
+        let total: f32 = weights.iter().map(|(idf, _)| idf).sum();
+        let matched = self.matched_rarity(&searcher, &weights, &hits)?;
         let mut snippet_terms: BTreeMap<String, f32> = BTreeMap::new();
         for w in &words {
             for c in &w.clauses {
@@ -510,20 +520,9 @@ impl KbIndex {
             .filter(|w| !w.from_context)
             .flat_map(|w| w.clauses.iter().map(|c| c.term.as_str()))
             .collect();
-        for (hit, address) in &mut hits {
+        for ((hit, _), matched) in hits.iter_mut().zip(matched) {
             hit.title_match = title_match(&hit.title, &hit.lang, &question_terms);
-            let segment = searcher.segment_reader(address.segment_ord);
-            let (mut matched, mut in_head) = (0.0, 0.0);
-            for (idf, weight, head) in &weights {
-                if matches(weight.as_ref(), segment, address.doc_id)? {
-                    matched += idf;
-                }
-                if matches(head.as_ref(), segment, address.doc_id)? {
-                    in_head += idf;
-                }
-            }
             hit.coverage = if total > 0.0 { matched / total } else { 0.0 };
-            hit.head_coverage = if total > 0.0 { in_head / total } else { 0.0 };
             if hit.kind == DocKind::Service {
                 hit.snippet.clear();
                 continue;
@@ -564,22 +563,6 @@ impl KbIndex {
             known_words,
         })
     }
-}
-
-/// A question word's rarity and its compiled queries: over every field,
-/// and over the title, tags and service names only.
-type WordWeights = (f32, Box<dyn Weight>, Box<dyn Weight>);
-
-/// Whether the document `doc` of `segment` matches.
-fn matches(
-    weight: &dyn Weight,
-    segment: &tantivy::SegmentReader,
-    doc: tantivy::DocId,
-) -> Result<bool> {
-    let mut scorer = weight.scorer(segment, 1.0)?;
-    // `seek` may only move forward.
-    let at = scorer.doc();
-    Ok(at == doc || at < doc && scorer.seek(doc) == doc)
 }
 
 /// Share of a title's words (stop words aside) found among the question's terms.
