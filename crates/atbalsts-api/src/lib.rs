@@ -12,6 +12,7 @@ mod openapi;
 mod routes;
 pub mod search;
 mod token_cache;
+mod web;
 
 use atbalsts_store::Store;
 use axum::Router;
@@ -79,6 +80,8 @@ pub fn app(store: Store, search: Arc<search::SearchService>, config: &ApiConfig)
         .nest("/api/v1", routes::api())
         .merge(routes::health::router())
         .route("/api/openapi.json", axum::routing::get(openapi::document))
+        .merge(web::router())
+        .fallback(web::fallback)
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
         .layer(axum::extract::DefaultBodyLimit::disable())

@@ -11,3 +11,4 @@ mod lifecycle;
 mod operations;
 mod queues;
 mod registers;
+mod web;

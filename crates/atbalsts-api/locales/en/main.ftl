@@ -1,0 +1,27 @@
+# Atbalsts — portal texts in English.
+site-name = Atbalsts
+site-tagline = Help with public services
+skip-to-content = Skip to content
+language-switch = Latviski
+language-switch-label = Pārslēgt uz latviešu valodu
+nav-home = Home
+search-label = What would you like to know?
+search-placeholder = e.g. declare my place of residence
+search-button = Search
+life-situations-heading = Life situations
+life-situation-services = { $count ->
+    [one] { $count } service
+   *[other] { $count } services
+}
+results-heading = Search results
+results-count = { $count ->
+    [one] { $count } article found
+   *[other] { $count } articles found
+}
+results-none = Nothing was found. Try other words or ask the help desk.
+article-updated = Updated
+article-translation = This article in Latvian
+not-found-heading = Page not found
+not-found-text = There is no such page. Check the address or start from the home page.
+bad-request-heading = The request could not be understood
+footer-text = Atbalsts — an open-source support desk for public services.

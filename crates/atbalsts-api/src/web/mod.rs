@@ -1,0 +1,401 @@
+//! The public portal as server-rendered HTML that works without JavaScript:
+//! the home page (search box and life situations), search results and
+//! articles, in Latvian at `/` and in English at `/en/`. Texts come from the
+//! Fluent files in `locales/`, markup from `templates/` (askama).
+
+mod i18n;
+
+use crate::AppState;
+use askama::Template;
+use atbalsts_search::{Lang, SearchRequest};
+use axum::Router;
+use axum::extract::{Extension, OriginalUri, Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use i18n::{t, t_count};
+use serde::Deserialize;
+
+const STYLESHEET: &str = include_str!("../../static/site.css");
+/// Longest search text the portal accepts, in characters.
+const MAX_QUERY: usize = 500;
+
+/// The pages, mounted at `/` (Latvian) and `/en` (English).
+pub fn router() -> Router<AppState> {
+    let pages = |lang: Lang| {
+        Router::new()
+            .route("/", get(home))
+            .route("/search", get(search))
+            .route("/articles/{id}", get(article))
+            .layer(Extension(lang))
+    };
+    Router::new()
+        .nest("/en", pages(Lang::En))
+        // A nested "/" answers "/en" only; people type the slash too.
+        .route("/en/", get(home).layer(Extension(Lang::En)))
+        .merge(pages(Lang::Lv))
+        .route("/static/site.css", get(stylesheet))
+}
+
+/// What every page's frame needs.
+struct Page {
+    lang: &'static str,
+    title: String,
+    site_name: String,
+    tagline: String,
+    skip: String,
+    home: &'static str,
+    search_action: &'static str,
+    other_lang: &'static str,
+    other_lang_name: String,
+    other_lang_label: String,
+    other_lang_href: String,
+    footer: String,
+}
+
+impl Page {
+    fn new(lang: Lang, title: String, uri: &axum::http::Uri) -> Page {
+        let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+        let (home, search_action, other_lang, other_lang_href) = match lang {
+            Lang::Lv => ("/", "/search", "en", format!("/en{path_and_query}")),
+            Lang::En => (
+                "/en/",
+                "/en/search",
+                "lv",
+                match path_and_query.strip_prefix("/en") {
+                    Some("") | None => "/".to_string(),
+                    Some(rest) => rest.to_string(),
+                },
+            ),
+        };
+        Page {
+            lang: lang.code(),
+            title,
+            site_name: t(lang, "site-name"),
+            tagline: t(lang, "site-tagline"),
+            skip: t(lang, "skip-to-content"),
+            home,
+            search_action,
+            other_lang,
+            other_lang_name: t(lang, "language-switch"),
+            other_lang_label: t(lang, "language-switch-label"),
+            other_lang_href,
+            footer: t(lang, "footer-text"),
+        }
+    }
+}
+
+fn render(status: StatusCode, page: impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}
+
+struct Situation {
+    name: String,
+    services: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    page: Page,
+    heading: String,
+    search_label: String,
+    search_placeholder: String,
+    search_button: String,
+    query: String,
+    situations_heading: String,
+    situations: Vec<Situation>,
+}
+
+async fn home(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let situations = match s.store.life_situations().await {
+        Ok(list) => list,
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    let situations = situations
+        .into_iter()
+        .map(|ls| Situation {
+            name: match lang {
+                Lang::En => ls.name_en.unwrap_or(ls.name_lv),
+                Lang::Lv => ls.name_lv,
+            },
+            services: t_count(lang, "life-situation-services", ls.services.len()),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        HomePage {
+            page: Page::new(lang, t(lang, "site-tagline"), &uri),
+            heading: t(lang, "site-tagline"),
+            search_label: t(lang, "search-label"),
+            search_placeholder: t(lang, "search-placeholder"),
+            search_button: t(lang, "search-button"),
+            query: String::new(),
+            situations_heading: t(lang, "life-situations-heading"),
+            situations,
+        },
+    )
+}
+
+#[derive(Debug, Deserialize)]
+struct SearchParams {
+    #[serde(default)]
+    q: String,
+}
+
+struct ResultItem {
+    href: String,
+    lang: String,
+    title: String,
+    /// Escaped text with `<mark>` around matches (made by the index).
+    snippet: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    page: Page,
+    heading: String,
+    search_label: String,
+    search_placeholder: String,
+    search_button: String,
+    query: String,
+    summary: String,
+    results: Vec<ResultItem>,
+}
+
+fn article_href(lang: Lang, id: &str) -> String {
+    match lang {
+        Lang::Lv => format!("/articles/{id}"),
+        Lang::En => format!("/en/articles/{id}"),
+    }
+}
+
+async fn search(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let Ok(Query(params)) = params else {
+        return message(
+            lang,
+            &uri,
+            StatusCode::BAD_REQUEST,
+            "bad-request-heading",
+            "not-found-text",
+        );
+    };
+    let query = params.q.trim().to_string();
+    if query.chars().count() > MAX_QUERY || query.chars().any(char::is_control) {
+        return message(
+            lang,
+            &uri,
+            StatusCode::BAD_REQUEST,
+            "bad-request-heading",
+            "results-none",
+        );
+    }
+    let mut results = Vec::new();
+    if !query.is_empty() {
+        let search = s.search.clone();
+        let text = query.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let question_lang = atbalsts_search::assistant::detect_language(&text).unwrap_or(lang);
+            search.index.search(&SearchRequest {
+                text: &text,
+                lang: question_lang,
+                only_lang: None,
+                service: None,
+                staff: false,
+                limit: 20,
+                with_services: false,
+                context: None,
+            })
+        })
+        .await;
+        match found {
+            Ok(Ok(found)) => {
+                if found.hits.is_empty() {
+                    s.search.note_gap(&query, lang.code(), "portal");
+                }
+                results = found
+                    .hits
+                    .into_iter()
+                    .map(|h| ResultItem {
+                        href: article_href(lang, &h.id),
+                        lang: h.lang,
+                        title: h.title,
+                        snippet: h.snippet,
+                    })
+                    .collect();
+            }
+            Ok(Err(e)) => return unavailable(lang, &uri, &e.to_string()),
+            Err(e) => return unavailable(lang, &uri, &e.to_string()),
+        }
+    }
+    let summary = if results.is_empty() {
+        t(lang, "results-none")
+    } else {
+        t_count(lang, "results-count", results.len())
+    };
+    render(
+        StatusCode::OK,
+        SearchPage {
+            page: Page::new(lang, t(lang, "results-heading"), &uri),
+            heading: t(lang, "results-heading"),
+            search_label: t(lang, "search-label"),
+            search_placeholder: t(lang, "search-placeholder"),
+            search_button: t(lang, "search-button"),
+            query,
+            summary,
+            results,
+        },
+    )
+}
+
+struct TranslationLink {
+    href: String,
+    lang: String,
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+struct ArticlePage {
+    page: Page,
+    article_lang: String,
+    updated_label: String,
+    updated_at: String,
+    updated_day: String,
+    /// Rendered from Markdown and sanitised by the store.
+    html: String,
+    translation: Option<TranslationLink>,
+    translation_label: String,
+}
+
+async fn article(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    let valid = !id.is_empty()
+        && id.len() <= 100
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        return not_found(lang, &uri);
+    }
+    let article = match s.store.article(false, &id).await {
+        Ok(a) => a,
+        Err(atbalsts_store::StoreError::NotFound(_)) => return not_found(lang, &uri),
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    let translation = article
+        .translations
+        .iter()
+        .find(|tr| tr.lang != article.lang)
+        .map(|tr| TranslationLink {
+            href: article_href(Lang::parse(&tr.lang).unwrap_or(lang), &tr.id),
+            lang: tr.lang.clone(),
+        });
+    let translation_label = match translation.as_ref().map(|tr| tr.lang.as_str()) {
+        Some("lv") => t(Lang::En, "article-translation"),
+        _ => t(Lang::Lv, "article-translation"),
+    };
+    let updated_day = article.updated_at.get(..10).unwrap_or_default().to_string();
+    render(
+        StatusCode::OK,
+        ArticlePage {
+            page: Page::new(lang, article.title.clone(), &uri),
+            article_lang: article.lang.clone(),
+            updated_label: t(lang, "article-updated"),
+            updated_at: article.updated_at.clone(),
+            updated_day,
+            html: article.html,
+            translation,
+            translation_label,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    page: Page,
+    text: String,
+    home_label: String,
+}
+
+fn message(
+    lang: Lang,
+    uri: &axum::http::Uri,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+) -> Response {
+    render(
+        status,
+        MessagePage {
+            page: Page::new(lang, t(lang, heading), uri),
+            text: t(lang, text),
+            home_label: t(lang, "nav-home"),
+        },
+    )
+}
+
+fn not_found(lang: Lang, uri: &axum::http::Uri) -> Response {
+    message(
+        lang,
+        uri,
+        StatusCode::NOT_FOUND,
+        "not-found-heading",
+        "not-found-text",
+    )
+}
+
+fn unavailable(lang: Lang, uri: &axum::http::Uri, error: &str) -> Response {
+    tracing::error!(error, "a portal page failed");
+    message(
+        lang,
+        uri,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "bad-request-heading",
+        "results-none",
+    )
+}
+
+/// A page that does not exist, in the language its path suggests.
+pub async fn fallback(OriginalUri(uri): OriginalUri) -> Response {
+    let lang = if uri.path().starts_with("/en/") || uri.path() == "/en" {
+        Lang::En
+    } else {
+        Lang::Lv
+    };
+    not_found(lang, &uri)
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        STYLESHEET,
+    )
+}

@@ -1,0 +1,110 @@
+use crate::harness::TestApp;
+use crate::on_every_backend;
+use atbalsts_domain::kb::parse_article;
+use reqwest::StatusCode;
+
+async fn page(app: &TestApp, path: &str) -> (StatusCode, String, String) {
+    let res = app.client.get(app.url(path)).send().await.unwrap();
+    let status = res.status();
+    let kind = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    (status, kind, res.text().await.unwrap())
+}
+
+async fn portal_scenario(app: &TestApp) {
+    let text = "---\nid: dzivesvietas-deklaresana\nlang: lv\ntitle: \"Kā deklarēt dzīvesvietu\"\nservices: [PMLP-003]\ntags: [dzīvesvieta]\naudience: public\nkind: howto\n---\n\nDeklarējiet jauno **adresi** portālā.\n\n<script>bad()</script>\n";
+    let en = "---\nid: dzivesvietas-deklaresana-en\nlang: en\ntranslation_of: dzivesvietas-deklaresana\ntitle: \"How to declare your residence\"\nservices: [PMLP-003]\ntags: [residence]\naudience: public\nkind: howto\n---\n\nDeclare the new address online.\n";
+    let files = vec![
+        parse_article("dzivesvietas-deklaresana.md", text).unwrap(),
+        parse_article("dzivesvietas-deklaresana-en.md", en).unwrap(),
+    ];
+    app.store.import_articles(&files).await.unwrap();
+
+    // Home: Latvian, the life situations with plural forms, a skip link, a labelled search box.
+    let (s, kind, html) = page(app, "/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(kind.starts_with("text/html"), "{kind}");
+    assert!(html.contains("<html lang=\"lv\">"), "{html}");
+    assert!(html.contains("href=\"#content\""));
+    assert!(html.contains("<label for=\"q\">"));
+    assert!(
+        html.contains("Pārcelšanās") && html.contains("1 pakalpojums"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/en/\""), "language switch: {html}");
+
+    let (s, _, html) = page(app, "/en/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(
+        html.contains("Moving house") && html.contains("1 service"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/\""));
+
+    // Search: folded query, highlighted snippet, a link to the article.
+    let mut html = String::new();
+    for _ in 0..100 {
+        html = page(app, "/search?q=deklaret%20dzivesvietu").await.2;
+        if html.contains("/articles/dzivesvietas-deklaresana\"") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        html.contains("href=\"/articles/dzivesvietas-deklaresana\""),
+        "{html}"
+    );
+    assert!(html.contains("<mark>"), "{html}");
+    assert!(
+        html.contains("Atrasts 1 raksts") || html.contains("Atrasti"),
+        "{html}"
+    );
+    // The query is shown back escaped.
+    let (s, _, html) = page(app, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!html.contains("<script>alert"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;") || html.contains("&#60;script&#62;"),
+        "{html}"
+    );
+    let (s, _, _) = page(app, "/search?q=%01").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // Article: sanitised HTML, link to the translation.
+    let (s, _, html) = page(app, "/articles/dzivesvietas-deklaresana").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<strong>adresi</strong>"), "{html}");
+    assert!(!html.contains("bad()"), "scripts are removed: {html}");
+    assert!(
+        html.contains("href=\"/en/articles/dzivesvietas-deklaresana-en\""),
+        "{html}"
+    );
+    let (s, _, html) = page(app, "/en/articles/dzivesvietas-deklaresana-en").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<article lang=\"en\">"), "{html}");
+
+    // Missing pages are HTML 404s in the right language.
+    let (s, kind, html) = page(app, "/articles/nav-tada").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(kind.starts_with("text/html"));
+    assert!(html.contains("Lapa nav atrasta"));
+    let (s, _, html) = page(app, "/en/nothing/here").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(
+        html.contains("Page not found") && html.contains("<html lang=\"en\">"),
+        "{html}"
+    );
+    let (s, _, _) = page(app, "/articles/..%2Fetc").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    let (s, kind, css) = page(app, "/static/site.css").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(kind.starts_with("text/css"));
+    assert!(css.contains(":focus-visible"));
+}
+on_every_backend!(portal_pages_in_latvian_and_english, portal_scenario);
