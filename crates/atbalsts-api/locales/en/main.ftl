@@ -3,7 +3,6 @@ site-name = Atbalsts
 site-tagline = Help with public services
 skip-to-content = Skip to content
 language-switch = Latviski
-language-switch-label = Pārslēgt uz latviešu valodu
 nav-home = Home
 search-label = What would you like to know?
 search-placeholder = e.g. declare my place of residence

@@ -3,7 +3,6 @@ site-name = Atbalsts
 site-tagline = Palīdzība valsts pakalpojumu saņemšanā
 skip-to-content = Pāriet uz saturu
 language-switch = English
-language-switch-label = Switch to English
 nav-home = Sākums
 search-label = Ko vēlaties uzzināt?
 search-placeholder = piemēram, deklarēt dzīvesvietu

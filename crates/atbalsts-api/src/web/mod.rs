@@ -48,7 +48,6 @@ struct Page {
     search_action: &'static str,
     other_lang: &'static str,
     other_lang_name: String,
-    other_lang_label: String,
     other_lang_href: String,
     footer: String,
 }
@@ -78,7 +77,6 @@ impl Page {
             search_action,
             other_lang,
             other_lang_name: t(lang, "language-switch"),
-            other_lang_label: t(lang, "language-switch-label"),
             other_lang_href,
             footer: t(lang, "footer-text"),
         }
