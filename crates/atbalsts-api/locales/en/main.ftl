@@ -24,3 +24,35 @@ not-found-heading = Page not found
 not-found-text = There is no such page. Check the address or start from the home page.
 bad-request-heading = The request could not be understood
 footer-text = Atbalsts — an open-source support desk for public services.
+services-heading = Services
+service-channels = How to apply
+service-fee = Fee
+service-free = Free of charge
+service-term = Time limit
+service-locations = Where to go in person
+service-articles = Helpful articles
+service-no-articles = There are no articles about this service yet.
+opening-closed = closed
+working-days = { $count ->
+    [one] { $count } working day
+   *[other] { $count } working days
+}
+calendar-days = { $count ->
+    [one] { $count } calendar day
+   *[other] { $count } calendar days
+}
+channel-portal = online on the portal
+channel-email = by e-mail
+channel-phone = by phone
+channel-in_person = in person
+channel-mobile_app = in the mobile app
+channel-video = by video call
+channel-chat = in a chat
+channel-social = on social networks
+day-mon = Monday
+day-tue = Tuesday
+day-wed = Wednesday
+day-thu = Thursday
+day-fri = Friday
+day-sat = Saturday
+day-sun = Sunday

@@ -26,3 +26,37 @@ not-found-heading = Lapa nav atrasta
 not-found-text = Šādas lapas nav. Pārbaudiet adresi vai sāciet no sākuma lapas.
 bad-request-heading = Pieprasījums nav saprotams
 footer-text = Atbalsts — atvērtā pirmkoda atbalsta dienests valsts pakalpojumiem.
+services-heading = Pakalpojumi
+service-channels = Kā pieteikties
+service-fee = Maksa
+service-free = Bez maksas
+service-term = Termiņš
+service-locations = Kur saņemt klātienē
+service-articles = Noderīgi raksti
+service-no-articles = Par šo pakalpojumu vēl nav rakstu.
+opening-closed = slēgts
+working-days = { $count ->
+    [zero] { $count } darbdienas
+    [one] { $count } darbdiena
+   *[other] { $count } darbdienas
+}
+calendar-days = { $count ->
+    [zero] { $count } kalendārās dienas
+    [one] { $count } kalendārā diena
+   *[other] { $count } kalendārās dienas
+}
+channel-portal = portālā
+channel-email = e-pastā
+channel-phone = pa tālruni
+channel-in_person = klātienē
+channel-mobile_app = mobilajā lietotnē
+channel-video = video konsultācijā
+channel-chat = tērzēšanā
+channel-social = sociālajos tīklos
+day-mon = Pirmdiena
+day-tue = Otrdiena
+day-wed = Trešdiena
+day-thu = Ceturtdiena
+day-fri = Piektdiena
+day-sat = Sestdiena
+day-sun = Svētdiena

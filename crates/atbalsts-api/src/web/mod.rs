@@ -27,6 +27,8 @@ pub fn router() -> Router<AppState> {
             .route("/", get(home))
             .route("/search", get(search))
             .route("/articles/{id}", get(article))
+            .route("/life-situations/{id}", get(life_situation))
+            .route("/services/{code}", get(service))
             .layer(Extension(lang))
     };
     Router::new()
@@ -98,6 +100,7 @@ fn render(status: StatusCode, page: impl Template) -> Response {
 }
 
 struct Situation {
+    href: String,
     name: String,
     services: String,
 }
@@ -127,6 +130,7 @@ async fn home(
     let situations = situations
         .into_iter()
         .map(|ls| Situation {
+            href: localized(lang, &format!("/life-situations/{}", ls.id)),
             name: match lang {
                 Lang::En => ls.name_en.unwrap_or(ls.name_lv),
                 Lang::Lv => ls.name_lv,
@@ -176,11 +180,220 @@ struct SearchPage {
     results: Vec<ResultItem>,
 }
 
-fn article_href(lang: Lang, id: &str) -> String {
+/// A portal path in `lang` (Latvian at the root, English under `/en`).
+fn localized(lang: Lang, path: &str) -> String {
     match lang {
-        Lang::Lv => format!("/articles/{id}"),
-        Lang::En => format!("/en/articles/{id}"),
+        Lang::Lv => path.to_string(),
+        Lang::En => format!("/en{path}"),
     }
+}
+
+fn article_href(lang: Lang, id: &str) -> String {
+    localized(lang, &format!("/articles/{id}"))
+}
+
+/// A register code from a path: letters, digits, `-` and `_`.
+fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 100
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+struct ServiceLink {
+    href: String,
+    name: String,
+    institution: String,
+}
+
+#[derive(Template)]
+#[template(path = "life_situation.html")]
+struct LifeSituationPage {
+    page: Page,
+    services_heading: String,
+    services: Vec<ServiceLink>,
+}
+
+async fn life_situation(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    Path(id): Path<String>,
+) -> Response {
+    if !is_code(&id) {
+        return not_found(lang, &uri);
+    }
+    let (situations, services, institutions) = match tokio::try_join!(
+        s.store.life_situations(),
+        s.store.services(None, Some(&id)),
+        s.store.institutions()
+    ) {
+        Ok(all) => all,
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    let Some(situation) = situations.into_iter().find(|ls| ls.id == id) else {
+        return not_found(lang, &uri);
+    };
+    let name = |lv: String, en: Option<String>| match lang {
+        Lang::En => en.unwrap_or(lv),
+        Lang::Lv => lv,
+    };
+    let services = services
+        .into_iter()
+        .map(|sv| ServiceLink {
+            href: localized(lang, &format!("/services/{}", sv.code)),
+            institution: institutions
+                .iter()
+                .find(|i| i.code == sv.institution)
+                .map(|i| name(i.name_lv.clone(), i.name_en.clone()))
+                .unwrap_or(sv.institution),
+            name: name(sv.name_lv, sv.name_en),
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        LifeSituationPage {
+            page: Page::new(lang, name(situation.name_lv, situation.name_en), &uri),
+            services_heading: t(lang, "services-heading"),
+            services,
+        },
+    )
+}
+
+struct LocationCard {
+    name: String,
+    address: String,
+    hours: Vec<(String, String)>,
+}
+
+struct ArticleLink {
+    href: String,
+    title: String,
+}
+
+#[derive(Template)]
+#[template(path = "service.html")]
+struct ServicePage {
+    page: Page,
+    description: Option<String>,
+    channels_label: String,
+    channels: String,
+    fee_label: String,
+    fee: String,
+    term_label: String,
+    term: Option<String>,
+    locations_heading: String,
+    locations: Vec<LocationCard>,
+    articles_heading: String,
+    articles: Vec<ArticleLink>,
+    no_articles: String,
+}
+
+/// A fee as people in Latvia write it: `30,00 €` (Latvian) or `€30.00`.
+fn fee(lang: Lang, euros: f64) -> String {
+    if euros <= 0.0 {
+        return t(lang, "service-free");
+    }
+    match lang {
+        Lang::Lv => format!("{:.2} €", euros).replace('.', ","),
+        Lang::En => format!("€{euros:.2}"),
+    }
+}
+
+const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+async fn service(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    Path(code): Path<String>,
+) -> Response {
+    if !is_code(&code) {
+        return not_found(lang, &uri);
+    }
+    let service = match s.store.service(&code).await {
+        Ok(sv) => sv,
+        Err(atbalsts_store::StoreError::NotFound(_)) => return not_found(lang, &uri),
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    let (locations, articles) = match tokio::try_join!(
+        s.store.locations(),
+        s.store.articles(false, Some(lang.code()), Some(&code))
+    ) {
+        Ok(both) => both,
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    let channels = service
+        .channels
+        .iter()
+        .map(|c| t(lang, &format!("channel-{c}")))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let term = service.deadline_days.and_then(|days| {
+        let days = usize::try_from(days).ok()?;
+        match service.deadline_unit.as_deref() {
+            Some("working_days") => Some(t_count(lang, "working-days", days)),
+            Some("calendar_days") => Some(t_count(lang, "calendar-days", days)),
+            _ => None,
+        }
+    });
+    let locations = locations
+        .into_iter()
+        .filter(|l| l.services.contains(&code))
+        .map(|l| LocationCard {
+            address: format!("{}, {}", l.address, l.town),
+            name: l.name,
+            hours: DAYS
+                .iter()
+                .map(|day| {
+                    let hours = l
+                        .opening_hours
+                        .get(*day)
+                        .filter(|h| !h.is_empty())
+                        .map_or_else(
+                            || t(lang, "opening-closed"),
+                            |h| h.join(", ").replace('-', "–"),
+                        );
+                    (t(lang, &format!("day-{day}")), hours)
+                })
+                .collect(),
+        })
+        .collect();
+    let (title, description) = match lang {
+        Lang::En => (
+            service.name_en.clone().unwrap_or(service.name_lv.clone()),
+            service
+                .description_en
+                .clone()
+                .or(service.description_lv.clone()),
+        ),
+        Lang::Lv => (service.name_lv.clone(), service.description_lv.clone()),
+    };
+    render(
+        StatusCode::OK,
+        ServicePage {
+            page: Page::new(lang, title, &uri),
+            description,
+            channels_label: t(lang, "service-channels"),
+            channels,
+            fee_label: t(lang, "service-fee"),
+            fee: fee(lang, service.fee_eur),
+            term_label: t(lang, "service-term"),
+            term,
+            locations_heading: t(lang, "service-locations"),
+            locations,
+            articles_heading: t(lang, "service-articles"),
+            articles: articles
+                .into_iter()
+                .map(|a| ArticleLink {
+                    href: article_href(lang, &a.id),
+                    title: a.title,
+                })
+                .collect(),
+            no_articles: t(lang, "service-no-articles"),
+        },
+    )
 }
 
 async fn search(

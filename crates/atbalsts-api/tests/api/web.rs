@@ -102,6 +102,54 @@ async fn portal_scenario(app: &TestApp) {
     let (s, _, _) = page(app, "/articles/..%2Fetc").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 
+    // Life situation → its services → the service page with its facts, centres and articles.
+    let (_, _, html) = page(app, "/").await;
+    assert!(html.contains("href=\"/life-situations/LS-MOVE\""), "{html}");
+    let (s, _, html) = page(app, "/life-situations/LS-MOVE").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("href=\"/services/PMLP-003\"") && html.contains("Dzīvesvietas deklarēšana"),
+        "{html}"
+    );
+    let (s, _, html) = page(app, "/services/PMLP-003").await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "portālā, klātienē",
+        "Bez maksas",
+        "1 darbdiena",
+        "Cēsu VPVKAC",
+        "Pirmdiena",
+        "08:00–17:00",
+        "slēgts",
+        "href=\"/articles/dzivesvietas-deklaresana\"",
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    let (s, _, html) = page(app, "/en/services/PMLP-003").await;
+    assert_eq!(s, StatusCode::OK);
+    for want in [
+        "Declaring a place of residence",
+        "online on the portal, in person",
+        "Free of charge",
+        "1 working day",
+        "Monday",
+        "closed",
+        "href=\"/en/articles/dzivesvietas-deklaresana-en\"",
+    ] {
+        assert!(html.contains(want), "{want}: {html}");
+    }
+    for missing in [
+        "/services/NAV-1",
+        "/life-situations/LS-NAV",
+        "/services/a%20b",
+    ] {
+        assert_eq!(
+            page(app, missing).await.0,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+
     let (s, kind, css) = page(app, "/static/site.css").await;
     assert_eq!(s, StatusCode::OK);
     assert!(kind.starts_with("text/css"));
