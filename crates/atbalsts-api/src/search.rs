@@ -33,6 +33,18 @@ pub struct SyncReport {
 /// A gap's question (folded), language and source.
 type GapKey = (String, String, String);
 
+/// An article search as the portal and the API ask for it.
+#[derive(Debug, Clone)]
+pub struct ArticleQuery {
+    pub text: String,
+    /// The language the query is written in.
+    pub lang: atbalsts_search::Lang,
+    pub only_lang: Option<atbalsts_search::Lang>,
+    pub service: Option<String>,
+    pub staff: bool,
+    pub limit: usize,
+}
+
 pub struct SearchService {
     pub index: KbIndex,
     store: Store,
@@ -163,6 +175,30 @@ impl SearchService {
             .await
             .map_err(|e| SyncError::Task(e.to_string()))??;
         Ok(report)
+    }
+
+    /// Articles for a query, on a blocking thread (ranking is CPU work). Gap
+    /// counting stays with the caller, which knows where the query came from.
+    pub async fn articles(
+        self: &Arc<Self>,
+        query: ArticleQuery,
+    ) -> Result<atbalsts_search::SearchResult, crate::ApiError> {
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            this.index.search(&atbalsts_search::SearchRequest {
+                text: &query.text,
+                lang: query.lang,
+                only_lang: query.only_lang,
+                service: query.service.as_deref(),
+                staff: query.staff,
+                limit: query.limit,
+                with_services: false,
+                context: None,
+            })
+        })
+        .await
+        .map_err(|e| crate::ApiError::Unavailable(format!("search failed: {e}")))?
+        .map_err(crate::ApiError::from)
     }
 
     /// After an edit on this node: index it before answering, so the editor

@@ -5,7 +5,7 @@ use crate::auth::Auth;
 use crate::error::{ApiResult, Problem};
 use crate::extract::Query;
 use atbalsts_domain::Actor;
-use atbalsts_search::{Lang, SearchRequest};
+use atbalsts_search::Lang;
 use atbalsts_store::assistant::{Gap, Outcomes};
 use axum::Json;
 use axum::extract::State;
@@ -93,23 +93,17 @@ pub async fn search(
         .or_else(|| atbalsts_search::assistant::detect_language(&q.q))
         .unwrap_or(Lang::Lv);
     let staff = matches!(actor, Actor::Staff(_));
-    let search = s.search.clone();
-    let text = q.q.clone();
-    let service = q.service.clone();
-    let found = tokio::task::spawn_blocking(move || {
-        search.index.search(&SearchRequest {
-            text: &text,
+    let found = s
+        .search
+        .articles(crate::search::ArticleQuery {
+            text: q.q.clone(),
             lang,
             only_lang,
-            service: service.as_deref(),
+            service: q.service.clone(),
             staff,
             limit: limit as usize,
-            with_services: false,
-            context: None,
         })
-    })
-    .await
-    .map_err(|e| crate::ApiError::Unavailable(format!("search failed: {e}")))??;
+        .await?;
     if found.hits.is_empty() {
         s.search.note_gap(&q.q, lang.code(), "search");
     }

@@ -7,7 +7,7 @@ mod i18n;
 
 use crate::AppState;
 use askama::Template;
-use atbalsts_search::{Lang, SearchRequest};
+use atbalsts_search::Lang;
 use axum::Router;
 use axum::extract::{Extension, OriginalUri, Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -423,24 +423,19 @@ async fn search(
     }
     let mut results = Vec::new();
     if !query.is_empty() {
-        let search = s.search.clone();
-        let text = query.clone();
-        let found = tokio::task::spawn_blocking(move || {
-            let question_lang = atbalsts_search::assistant::detect_language(&text).unwrap_or(lang);
-            search.index.search(&SearchRequest {
-                text: &text,
-                lang: question_lang,
+        let found = s
+            .search
+            .articles(crate::search::ArticleQuery {
+                lang: atbalsts_search::assistant::detect_language(&query).unwrap_or(lang),
+                text: query.clone(),
                 only_lang: None,
                 service: None,
                 staff: false,
                 limit: 20,
-                with_services: false,
-                context: None,
             })
-        })
-        .await;
+            .await;
         match found {
-            Ok(Ok(found)) => {
+            Ok(found) => {
                 if found.hits.is_empty() {
                     s.search.note_gap(&query, lang.code(), "portal");
                 }
@@ -455,7 +450,6 @@ async fn search(
                     })
                     .collect();
             }
-            Ok(Err(e)) => return unavailable(lang, &uri, &e.to_string()),
             Err(e) => return unavailable(lang, &uri, &e.to_string()),
         }
     }
