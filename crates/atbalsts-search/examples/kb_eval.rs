@@ -86,7 +86,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 "tie_breaker" => w.tie_breaker = v,
                 "coverage" => w.coverage = v,
                 "phrase" => w.phrase = v,
-                "title_match" => w.title_match = v,
                 other => return Err(format!("KB_WEIGHTS: unknown weight {other}").into()),
             }
         }

@@ -42,8 +42,6 @@ pub struct Weights {
     /// Final score = BM25 × (1 + this × coverage): an article that answers
     /// more of the question's distinct words beats one that repeats a few.
     pub coverage: f32,
-    /// … + this × the share of the title's words the question contains.
-    pub title_match: f32,
     /// Weight of two neighbouring question words found side by side.
     pub phrase: f32,
 }
@@ -64,7 +62,6 @@ impl Default for Weights {
             context_word: 0.35,
             tie_breaker: 0.3,
             coverage: 2.0,
-            title_match: 0.0,
             phrase: 0.25,
         }
     }
@@ -549,11 +546,9 @@ impl KbIndex {
             };
         }
         let mut hits: Vec<Hit> = hits.into_iter().map(|(h, _)| h).collect();
-        if self.weights.coverage > 0.0 || self.weights.title_match > 0.0 {
+        if self.weights.coverage > 0.0 {
             for h in &mut hits {
-                h.score *= 1.0
-                    + self.weights.coverage * h.coverage
-                    + self.weights.title_match * h.title_match;
+                h.score *= 1.0 + self.weights.coverage * h.coverage;
             }
             hits.sort_by(|a, b| b.score.total_cmp(&a.score));
         }
