@@ -109,8 +109,10 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
     tokio::spawn(async move {
         let config = atbalsts_api::ApiConfig {
             public_creates_per_minute: 40,
-            // Tests see changes made straight in the store within moments.
-            search_poll: std::time::Duration::from_millis(100),
+            // Changes made straight in the store reach the index by this poll (tests
+            // wait up to 5 s); it is slow enough that a test of indexing an API edit
+            // before the reply cannot pass by the poll's luck.
+            search_poll: std::time::Duration::from_secs(2),
             ..atbalsts_api::ApiConfig::default()
         };
         let _ = atbalsts_api::serve(listener, server_store, &config, async {
