@@ -9,6 +9,7 @@ pub mod change;
 pub mod error;
 pub mod kb;
 pub mod lifecycle;
+pub mod rating;
 pub mod ticket;
 pub mod validate;
 

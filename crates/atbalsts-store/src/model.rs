@@ -192,6 +192,9 @@ pub struct TicketSummary {
     pub requester: PersonRef,
     pub created_at: String,
     pub updated_at: String,
+    /// `updated_at` as stored, for keyset paging by update.
+    #[serde(skip)]
+    pub updated_micros: i64,
 }
 
 /// The columns selected by [`SUMMARY_COLUMNS`].
@@ -242,6 +245,7 @@ impl SummaryRow {
             subject: self.subject,
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
+            updated_micros: self.updated_at,
         })
     }
 }

@@ -133,9 +133,26 @@ pub struct TicketFilter {
     pub service: Option<String>,
     pub channel: Option<Channel>,
     pub text: Option<String>,
+    /// Only tickets in the groups this staff member belongs to.
+    pub member_of_groups: Option<i64>,
+    /// Only tickets still being worked (not resolved or closed).
+    pub open_only: bool,
+    pub sort: Sort,
     /// Continue after this ticket id (keyset pagination, newest first).
     pub after: Option<i64>,
+    /// Continue after this (updated_at, id) when sorted by [`Sort::RecentlyUpdated`].
+    pub after_updated: Option<(i64, i64)>,
     pub limit: u32,
+}
+
+/// The order of a queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest ticket first.
+    #[default]
+    Newest,
+    /// Most recently changed first.
+    RecentlyUpdated,
 }
 
 #[derive(Debug, Clone)]
@@ -143,6 +160,8 @@ pub struct Page {
     pub items: Vec<TicketSummary>,
     /// The id to continue after, when there are more.
     pub next_after: Option<i64>,
+    /// The (updated_at, id) to continue after, when sorted by update and there are more.
+    pub next_updated: Option<(i64, i64)>,
 }
 
 /// SHA-256 of a high-entropy secret. (Passwords would need a slow hash; a
@@ -392,94 +411,39 @@ impl Store {
         }))
     }
 
-    /// A queue: tickets matching `filter` that `actor` may see, newest first.
+    /// A queue: tickets matching `filter` that `actor` may see, newest first
+    /// (or most recently updated first).
     pub async fn list_tickets(&self, actor: &Actor, filter: &TicketFilter) -> Result<Page> {
-        let Actor::Staff(staff) = actor else {
-            return Err(
-                DomainError::Forbidden("only support staff can list tickets".into()).into(),
-            );
+        let Some((mut sql, mut args)) = filter_sql(actor, filter)? else {
+            return Ok(Page {
+                items: Vec::new(),
+                next_after: None,
+                next_updated: None,
+            });
         };
-        let mut sql = format!("SELECT {SUMMARY_COLUMNS} WHERE 1=1");
-        let mut args: Vec<Arg> = Vec::new();
         let mut push = |sql: &mut String, clause: &str, arg: Arg| {
             args.push(arg);
             sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
         };
-        if let Some(scopes) = staff.visible_scopes() {
-            if scopes.is_empty() {
-                return Ok(Page {
-                    items: Vec::new(),
-                    next_after: None,
-                });
-            }
-            sql.push_str(" AND (");
-            for (i, scope) in scopes.iter().enumerate() {
-                if i > 0 {
-                    sql.push_str(" OR ");
-                }
-                push(
-                    &mut sql,
-                    "(t.institution = $?",
-                    Arg::Text(scope.institution.clone()),
-                );
-                if let Some(service) = &scope.service {
-                    push(&mut sql, " AND t.service = $?", Arg::Text(service.clone()));
-                }
-                sql.push(')');
-            }
-            sql.push(')');
-        }
-        if let Some(v) = &filter.institution {
-            push(&mut sql, " AND t.institution = $?", Arg::Text(v.clone()));
-        }
-        if let Some(v) = &filter.group {
-            push(&mut sql, " AND t.group_code = $?", Arg::Text(v.clone()));
-        }
-        if let Some(v) = filter.level {
-            push(
-                &mut sql,
-                " AND t.level = $?",
-                Arg::Int(i64::from(v.number())),
-            );
-        }
-        if let Some(v) = filter.status {
-            push(&mut sql, " AND t.status = $?", Arg::Text(v.as_str().into()));
-        }
-        match filter.assignee {
-            AssigneeFilter::Any => {}
-            AssigneeFilter::Unassigned => sql.push_str(" AND t.assignee_id IS NULL"),
-            AssigneeFilter::User(id) => push(&mut sql, " AND t.assignee_id = $?", Arg::Int(id)),
-        }
-        if let Some(v) = &filter.service {
-            push(&mut sql, " AND t.service = $?", Arg::Text(v.clone()));
-        }
-        if let Some(v) = filter.channel {
-            push(
-                &mut sql,
-                " AND t.channel = $?",
-                Arg::Text(v.as_str().into()),
-            );
-        }
-        if let Some(v) = &filter.text {
-            // Every word must appear, in any order.
-            for word in fold(v).split_whitespace().take(8) {
-                let pattern = format!("%{}%", escape_like(word));
-                push(
-                    &mut sql,
-                    " AND t.search_text LIKE $? ESCAPE '\\'",
-                    Arg::Text(pattern),
-                );
-            }
-        }
-        if let Some(after) = filter.after {
-            push(&mut sql, " AND t.id < $?", Arg::Int(after));
-        }
         let limit = filter.limit.clamp(1, 200);
-        push(
-            &mut sql,
-            " ORDER BY t.id DESC LIMIT $?",
-            Arg::Int(i64::from(limit) + 1),
-        );
+        match filter.sort {
+            Sort::Newest => {
+                if let Some(after) = filter.after {
+                    push(&mut sql, " AND t.id < $?", Arg::Int(after));
+                }
+                sql.push_str(" ORDER BY t.id DESC");
+            }
+            Sort::RecentlyUpdated => {
+                if let Some((at, id)) = filter.after_updated {
+                    push(&mut sql, " AND (t.updated_at < $?", Arg::Int(at));
+                    push(&mut sql, " OR (t.updated_at = $?", Arg::Int(at));
+                    push(&mut sql, " AND t.id < $?))", Arg::Int(id));
+                }
+                sql.push_str(" ORDER BY t.updated_at DESC, t.id DESC");
+            }
+        }
+        push(&mut sql, " LIMIT $?", Arg::Int(i64::from(limit) + 1));
+        let sql = format!("SELECT {SUMMARY_COLUMNS} WHERE 1=1{sql}");
 
         let rows: Vec<SummaryRow> = on_pool!(self, |pool| {
             bind_all!(sqlx::query_as::<_, SummaryRow>(&sql), args)
@@ -492,12 +456,29 @@ impl Store {
             .take(limit as usize)
             .map(SummaryRow::into_summary)
             .collect::<Result<Vec<_>>>()?;
-        let next_after = if more {
-            items.last().map(|t| t.id)
-        } else {
-            None
+        let last = items.last().filter(|_| more);
+        Ok(Page {
+            next_after: last.map(|t| t.id),
+            next_updated: last
+                .filter(|_| filter.sort == Sort::RecentlyUpdated)
+                .map(|t| (t.updated_micros, t.id)),
+            items,
+        })
+    }
+
+    /// How many tickets match `filter` that `actor` may see (paging fields are ignored).
+    pub async fn count_tickets(&self, actor: &Actor, filter: &TicketFilter) -> Result<i64> {
+        let Some((sql, args)) = filter_sql(actor, filter)? else {
+            return Ok(0);
         };
-        Ok(Page { items, next_after })
+        let sql = format!(
+            "SELECT COUNT(*) FROM tickets t JOIN contacts c ON c.id = t.requester_id WHERE 1=1{sql}"
+        );
+        Ok(on_pool!(self, |pool| {
+            bind_all!(sqlx::query_scalar::<_, i64>(&sql), args)
+                .fetch_one(pool)
+                .await?
+        }))
     }
 
     /// Apply one change to a ticket: authorise, decide, write, record.
@@ -691,6 +672,94 @@ impl Store {
         });
         rows.into_iter().map(EventRow::into_event).collect()
     }
+}
+
+/// The conditions of a queue as SQL appended to `WHERE 1=1`, with their
+/// arguments; `None` when the actor can see no ticket at all.
+fn filter_sql(actor: &Actor, filter: &TicketFilter) -> Result<Option<(String, Vec<Arg>)>> {
+    let Actor::Staff(staff) = actor else {
+        return Err(DomainError::Forbidden("only support staff can list tickets".into()).into());
+    };
+    let mut sql = String::new();
+    let mut args: Vec<Arg> = Vec::new();
+    let mut push = |sql: &mut String, clause: &str, arg: Arg| {
+        args.push(arg);
+        sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
+    };
+        if let Some(scopes) = staff.visible_scopes() {
+        if scopes.is_empty() {
+            return Ok(None);
+        }
+        sql.push_str(" AND (");
+        for (i, scope) in scopes.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(" OR ");
+            }
+            push(
+                &mut sql,
+                "(t.institution = $?",
+                Arg::Text(scope.institution.clone()),
+            );
+            if let Some(service) = &scope.service {
+                push(&mut sql, " AND t.service = $?", Arg::Text(service.clone()));
+            }
+            sql.push(')');
+        }
+        sql.push(')');
+    }
+    if let Some(v) = &filter.institution {
+        push(&mut sql, " AND t.institution = $?", Arg::Text(v.clone()));
+    }
+    if let Some(v) = &filter.group {
+        push(&mut sql, " AND t.group_code = $?", Arg::Text(v.clone()));
+    }
+    if let Some(v) = filter.level {
+        push(
+            &mut sql,
+            " AND t.level = $?",
+            Arg::Int(i64::from(v.number())),
+        );
+    }
+    if let Some(v) = filter.status {
+        push(&mut sql, " AND t.status = $?", Arg::Text(v.as_str().into()));
+    }
+    match filter.assignee {
+        AssigneeFilter::Any => {}
+        AssigneeFilter::Unassigned => sql.push_str(" AND t.assignee_id IS NULL"),
+        AssigneeFilter::User(id) => push(&mut sql, " AND t.assignee_id = $?", Arg::Int(id)),
+    }
+    if let Some(v) = &filter.service {
+        push(&mut sql, " AND t.service = $?", Arg::Text(v.clone()));
+    }
+    if let Some(v) = filter.channel {
+        push(
+            &mut sql,
+            " AND t.channel = $?",
+            Arg::Text(v.as_str().into()),
+        );
+    }
+    if let Some(v) = &filter.text {
+        // Every word must appear, in any order.
+        for word in fold(v).split_whitespace().take(8) {
+            let pattern = format!("%{}%", escape_like(word));
+            push(
+                &mut sql,
+                " AND t.search_text LIKE $? ESCAPE '\\'",
+                Arg::Text(pattern),
+            );
+        }
+    }
+    if let Some(user) = filter.member_of_groups {
+        push(
+            &mut sql,
+            " AND t.group_code IN (SELECT group_code FROM group_members WHERE user_id = $?)",
+            Arg::Int(user),
+        );
+    }
+    if filter.open_only {
+        sql.push_str(" AND t.status NOT IN ('resolved', 'closed')");
+    }
+    Ok(Some((sql, args)))
 }
 
 fn is_foreign_key_violation(e: &sqlx::Error) -> bool {

@@ -6,26 +6,40 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::sync::LazyLock;
 
-const LV: &str = include_str!("../../locales/lv/main.ftl");
-const EN: &str = include_str!("../../locales/en/main.ftl");
+/// One file per area of the interface, in the same order for both languages.
+macro_rules! locale_files {
+    ($lang:literal) => {
+        [
+            include_str!(concat!("../../locales/", $lang, "/main.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/request.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/assistant.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/staff.ftl")),
+        ]
+    };
+}
 
-fn bundle(lang: unic_langid::LanguageIdentifier, source: &str) -> FluentBundle<FluentResource> {
+const LV: [&str; 4] = locale_files!("lv");
+const EN: [&str; 4] = locale_files!("en");
+
+fn bundle(lang: unic_langid::LanguageIdentifier, sources: &[&str]) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);
     // Isolation marks around arguments would end up inside attributes and tests.
     bundle.set_use_isolating(false);
-    match FluentResource::try_new(source.to_string()) {
-        Ok(resource) | Err((resource, _)) => {
-            // A broken entry is reported by the test below; the rest still works.
-            let _ = bundle.add_resource(resource);
+    for source in sources {
+        match FluentResource::try_new(source.to_string()) {
+            Ok(resource) | Err((resource, _)) => {
+                // A broken entry is reported by the test below; the rest still works.
+                let _ = bundle.add_resource(resource);
+            }
         }
     }
     bundle
 }
 
 static LATVIAN: LazyLock<FluentBundle<FluentResource>> =
-    LazyLock::new(|| bundle(unic_langid::langid!("lv"), LV));
+    LazyLock::new(|| bundle(unic_langid::langid!("lv"), &LV));
 static ENGLISH: LazyLock<FluentBundle<FluentResource>> =
-    LazyLock::new(|| bundle(unic_langid::langid!("en"), EN));
+    LazyLock::new(|| bundle(unic_langid::langid!("en"), &EN));
 
 fn bundle_for(lang: Lang) -> &'static FluentBundle<FluentResource> {
     match lang {
@@ -71,16 +85,24 @@ mod tests {
 
     #[test]
     fn both_languages_have_every_text_and_parse() {
-        assert!(FluentResource::try_new(LV.to_string()).is_ok());
-        assert!(FluentResource::try_new(EN.to_string()).is_ok());
-        let (mut lv, mut en) = (keys(LV), keys(EN));
-        lv.sort();
-        en.sort();
-        assert_eq!(lv, en);
-        for key in &lv {
-            assert_ne!(t(Lang::Lv, key), *key, "lv {key}");
-            assert_ne!(t(Lang::En, key), *key, "en {key}");
+        for (lv_file, en_file) in LV.iter().zip(EN.iter()) {
+            assert!(FluentResource::try_new(lv_file.to_string()).is_ok());
+            assert!(FluentResource::try_new(en_file.to_string()).is_ok());
+            let (mut lv, mut en) = (keys(lv_file), keys(en_file));
+            lv.sort();
+            en.sort();
+            assert_eq!(lv, en);
+            for key in &lv {
+                assert_ne!(t(Lang::Lv, key), *key, "lv {key}");
+                assert_ne!(t(Lang::En, key), *key, "en {key}");
+            }
         }
+        // A key defined in two files would silently lose one of its texts.
+        let mut all: Vec<String> = LV.iter().flat_map(|f| keys(f)).collect();
+        let count = all.len();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), count, "a key is defined twice");
     }
 
     #[test]

@@ -1,0 +1,1 @@
+# Atbalsts — the assistant chat page and the accessibility statement (English).

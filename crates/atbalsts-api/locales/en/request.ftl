@@ -1,0 +1,1 @@
+# Atbalsts — support requests and the private ticket page (English).

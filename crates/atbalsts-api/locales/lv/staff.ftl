@@ -1,0 +1,1 @@
+# Atbalsts — staff sign-in and workspace (latviešu).

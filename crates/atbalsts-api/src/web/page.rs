@@ -1,0 +1,136 @@
+//! The frame every page shares (header, language switch, footer), rendering,
+//! message pages and portal paths.
+
+use super::i18n::t;
+use askama::Template;
+use atbalsts_search::Lang;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+
+/// What every page's frame needs.
+pub struct Page {
+    pub lang: &'static str,
+    pub title: String,
+    pub site_name: String,
+    pub tagline: String,
+    pub skip: String,
+    pub home: &'static str,
+    pub search_action: &'static str,
+    pub other_lang: &'static str,
+    pub other_lang_name: String,
+    pub other_lang_href: String,
+    pub footer: String,
+}
+
+impl Page {
+    pub fn new(lang: Lang, title: String, uri: &axum::http::Uri) -> Page {
+        let path_and_query = uri.path_and_query().map_or("/", |p| p.as_str());
+        let (home, search_action, other_lang, other_lang_href) = match lang {
+            Lang::Lv => ("/", "/search", "en", format!("/en{path_and_query}")),
+            Lang::En => (
+                "/en/",
+                "/en/search",
+                "lv",
+                match path_and_query.strip_prefix("/en") {
+                    Some("") | None => "/".to_string(),
+                    Some(rest) => rest.to_string(),
+                },
+            ),
+        };
+        Page {
+            lang: lang.code(),
+            title,
+            site_name: t(lang, "site-name"),
+            tagline: t(lang, "site-tagline"),
+            skip: t(lang, "skip-to-content"),
+            home,
+            search_action,
+            other_lang,
+            other_lang_name: t(lang, "language-switch"),
+            other_lang_href,
+            footer: t(lang, "footer-text"),
+        }
+    }
+}
+
+pub fn render(status: StatusCode, page: impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the page could not be shown",
+            )
+                .into_response()
+        }
+    }
+}
+
+/// A portal path in `lang` (Latvian at the root, English under `/en`).
+pub fn localized(lang: Lang, path: &str) -> String {
+    match lang {
+        Lang::Lv => path.to_string(),
+        Lang::En => format!("/en{path}"),
+    }
+}
+
+pub fn article_href(lang: Lang, id: &str) -> String {
+    localized(lang, &format!("/articles/{id}"))
+}
+
+/// A register code from a path: letters, digits, `-` and `_`.
+pub fn is_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 100
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage {
+    page: Page,
+    text: String,
+    home_label: String,
+}
+
+pub fn message(
+    lang: Lang,
+    uri: &axum::http::Uri,
+    status: StatusCode,
+    heading: &str,
+    text: &str,
+) -> Response {
+    render(
+        status,
+        MessagePage {
+            page: Page::new(lang, t(lang, heading), uri),
+            text: t(lang, text),
+            home_label: t(lang, "nav-home"),
+        },
+    )
+}
+
+pub fn not_found(lang: Lang, uri: &axum::http::Uri) -> Response {
+    message(
+        lang,
+        uri,
+        StatusCode::NOT_FOUND,
+        "not-found-heading",
+        "not-found-text",
+    )
+}
+
+pub fn unavailable(lang: Lang, uri: &axum::http::Uri, error: &str) -> Response {
+    tracing::error!(error, "a portal page failed");
+    message(
+        lang,
+        uri,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "bad-request-heading",
+        "results-none",
+    )
+}
+
