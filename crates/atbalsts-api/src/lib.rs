@@ -44,6 +44,9 @@ pub struct ApiConfig {
     pub search_poll: Duration,
     /// Institution that takes assistant hand-overs no service routes (the central help desk).
     pub handoff_institution: Option<String>,
+    /// Mark cookies `Secure` (sent over HTTPS only; browsers also keep them on
+    /// http://localhost). Turn off only for plain-HTTP installations on a trusted network.
+    pub secure_cookies: bool,
 }
 
 impl Default for ApiConfig {
@@ -54,6 +57,7 @@ impl Default for ApiConfig {
             search_index_dir: None,
             search_poll: Duration::from_secs(5),
             handoff_institution: None,
+            secure_cookies: true,
         }
     }
 }
@@ -65,6 +69,7 @@ pub struct AppState {
     limits: Arc<limits::Limits>,
     tokens: Arc<token_cache::TokenCache>,
     handoff_institution: Option<String>,
+    secure_cookies: bool,
 }
 
 /// The whole HTTP application.
@@ -75,6 +80,7 @@ pub fn app(store: Store, search: Arc<search::SearchService>, config: &ApiConfig)
         limits: Arc::new(limits::Limits::new(config)),
         tokens: Arc::default(),
         handoff_institution: config.handoff_institution.clone(),
+        secure_cookies: config.secure_cookies,
     };
     Router::new()
         .nest("/api/v1", routes::api())

@@ -39,7 +39,10 @@ pub fn check(
     let score = match u8::try_from(score) {
         Ok(s @ 1..=5) => s,
         _ => {
-            errors.push(FieldError::new("score", "must be a whole number from 1 to 5"));
+            errors.push(FieldError::new(
+                "score",
+                "must be a whole number from 1 to 5",
+            ));
             0
         }
     };

@@ -3,8 +3,8 @@
 use crate::db::Store;
 use crate::error::Result;
 use crate::now_micros;
-use atbalsts_domain::rating::{self, Rating};
 use atbalsts_domain::Actor;
+use atbalsts_domain::rating::{self, Rating};
 
 impl Store {
     /// Record (or change) the requester's rating of a resolved ticket.

@@ -31,8 +31,11 @@ pub fn hash_password(password: &str) -> Result<String> {
 
 /// Whether `password` matches the stored PHC hash.
 pub fn verify_password(password: &str, phc: &str) -> bool {
-    PasswordHash::new(phc)
-        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(phc).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 /// A hash to check against when the e-mail is unknown, so that the answer
@@ -189,7 +192,9 @@ impl Store {
         });
         match self.session(&secret).await? {
             Some(session) => Ok(SignIn::Ok { secret, session }),
-            None => Err(StoreError::Corrupt("a new session could not be read".into())),
+            None => Err(StoreError::Corrupt(
+                "a new session could not be read".into(),
+            )),
         }
     }
 
@@ -242,7 +247,7 @@ mod tests {
         assert!(verify_password("correct horse battery", &hash));
         assert!(!verify_password("correct horse batterY", &hash));
         assert!(!verify_password("correct horse battery", "not a hash"));
-        assert!(!verify_password("decoy password, never matches", "") );
+        assert!(!verify_password("decoy password, never matches", ""));
     }
 
     #[test]

@@ -686,7 +686,7 @@ fn filter_sql(actor: &Actor, filter: &TicketFilter) -> Result<Option<(String, Ve
         args.push(arg);
         sql.push_str(&clause.replace("$?", &format!("${}", args.len())));
     };
-        if let Some(scopes) = staff.visible_scopes() {
+    if let Some(scopes) = staff.visible_scopes() {
         if scopes.is_empty() {
             return Ok(None);
         }

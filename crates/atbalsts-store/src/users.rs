@@ -157,7 +157,12 @@ impl Store {
         }
     }
 
-    pub(crate) async fn staff_with_scopes(&self, id: i64, name: String, role: &str) -> Result<StaffActor> {
+    pub(crate) async fn staff_with_scopes(
+        &self,
+        id: i64,
+        name: String,
+        role: &str,
+    ) -> Result<StaffActor> {
         let scopes: Vec<(String, String)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT institution, service FROM user_scopes WHERE user_id = $1 ORDER BY institution, service")
                 .bind(id)

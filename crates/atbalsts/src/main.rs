@@ -207,6 +207,7 @@ async fn serve(
         assistant_questions_per_minute: settings.assistant_questions_per_minute,
         search_index_dir: index_dir,
         handoff_institution: settings.handoff_institution.clone(),
+        secure_cookies: settings.secure_cookies,
         ..atbalsts_api::ApiConfig::default()
     };
     atbalsts_api::serve(listener, store.clone(), &config, shutdown_signal()).await?;

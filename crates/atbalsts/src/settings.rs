@@ -21,12 +21,14 @@ pub struct Settings {
     pub assistant_questions_per_minute: u32,
     /// Institution (code) that takes assistant hand-overs when no service is known.
     pub handoff_institution: Option<String>,
+    /// Mark cookies `Secure` (HTTPS only; browsers keep them on localhost too).
+    pub secure_cookies: bool,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 7] = [
+const KEYS: [&str; 8] = [
     "listen",
     "data_dir",
     "database_url",
@@ -34,6 +36,7 @@ const KEYS: [&str; 7] = [
     "public_creates_per_minute",
     "assistant_questions_per_minute",
     "handoff_institution",
+    "secure_cookies",
 ];
 
 impl Settings {
@@ -44,7 +47,8 @@ impl Settings {
             .set_default("data_dir", "./atbalsts-data")?
             .set_default("log", "info")?
             .set_default("public_creates_per_minute", 30)?
-            .set_default("assistant_questions_per_minute", 300)?;
+            .set_default("assistant_questions_per_minute", 300)?
+            .set_default("secure_cookies", true)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

@@ -1,1 +1,5 @@
 # Atbalsts — staff sign-in and workspace (English).
+nav-queues = Queues
+nav-register-contact = Register a contact
+nav-portal = Portal
+sign-out = Sign out

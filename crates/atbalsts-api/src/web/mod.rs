@@ -3,9 +3,14 @@
 //! articles, in Latvian at `/` and in English at `/en/`. Texts come from the
 //! Fluent files in `locales/`, markup from `templates/` (askama).
 
+mod assistant;
+mod csrf;
 mod i18n;
 mod page;
 mod portal;
+mod request;
+mod staff;
+mod statement;
 
 use crate::AppState;
 use atbalsts_search::Lang;
@@ -13,7 +18,7 @@ use axum::Router;
 use axum::extract::{Extension, OriginalUri};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use page::not_found;
 use portal::{article, home, life_situation, search, service};
 
@@ -28,6 +33,11 @@ pub fn router() -> Router<AppState> {
             .route("/articles/{id}", get(article))
             .route("/life-situations/{id}", get(life_situation))
             .route("/services/{code}", get(service))
+            .route("/assistant", get(assistant::page).post(assistant::ask))
+            .route("/assistant/handoff", post(assistant::handoff))
+            .route("/accessibility", get(statement::page))
+            .merge(request::routes())
+            .merge(staff::routes())
             .layer(Extension(lang))
     };
     Router::new()
@@ -36,6 +46,33 @@ pub fn router() -> Router<AppState> {
         .route("/en/", get(home).layer(Extension(Lang::En)))
         .merge(pages(Lang::Lv))
         .route("/static/site.css", get(stylesheet))
+        .route("/static/chat.js", get(assistant::script))
+        .layer(axum::middleware::from_fn(csrf::same_origin))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// Headers every page carries: no inline script or style, no framing, no sniffing.
+async fn security_headers(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers
+        .entry(header::REFERRER_POLICY)
+        .or_insert(header::HeaderValue::from_static("same-origin"));
+    response
 }
 
 /// A page that does not exist, in the language its path suggests.

@@ -20,6 +20,25 @@ pub struct Page {
     pub other_lang_name: String,
     pub other_lang_href: String,
     pub footer: String,
+    pub nav_label: String,
+    pub nav: Vec<NavLink>,
+    /// Set on staff pages: who is signed in, and the sign-out form.
+    pub signed_in: Option<SignedIn>,
+    pub accessibility_href: String,
+    pub accessibility_label: String,
+}
+
+pub struct NavLink {
+    pub href: String,
+    pub label: String,
+    pub current: bool,
+}
+
+pub struct SignedIn {
+    pub name: String,
+    pub csrf: String,
+    pub sign_out_action: String,
+    pub sign_out_label: String,
 }
 
 impl Page {
@@ -49,7 +68,65 @@ impl Page {
             other_lang_name: t(lang, "language-switch"),
             other_lang_href,
             footer: t(lang, "footer-text"),
+            nav_label: t(lang, "nav-label"),
+            nav: Self::links(
+                lang,
+                uri.path(),
+                &[
+                    ("/assistant", "nav-assistant"),
+                    ("/requests/new", "nav-contact"),
+                    ("/staff", "nav-staff"),
+                ],
+            ),
+            signed_in: None,
+            accessibility_href: localized(lang, "/accessibility"),
+            accessibility_label: t(lang, "nav-accessibility"),
         }
+    }
+
+    /// A staff page: the workspace's links and the sign-out form instead of the portal's.
+    pub fn staff(
+        lang: Lang,
+        title: String,
+        uri: &axum::http::Uri,
+        name: String,
+        csrf: String,
+    ) -> Page {
+        let mut page = Page::new(lang, title, uri);
+        page.home = match lang {
+            Lang::Lv => "/staff",
+            Lang::En => "/en/staff",
+        };
+        page.nav = Self::links(
+            lang,
+            uri.path(),
+            &[
+                ("/staff", "nav-queues"),
+                ("/staff/contacts/new", "nav-register-contact"),
+                ("/", "nav-portal"),
+            ],
+        );
+        page.signed_in = Some(SignedIn {
+            name,
+            csrf,
+            sign_out_action: localized(lang, "/staff/sign-out"),
+            sign_out_label: t(lang, "sign-out"),
+        });
+        page
+    }
+
+    fn links(lang: Lang, path: &str, items: &[(&str, &str)]) -> Vec<NavLink> {
+        items
+            .iter()
+            .map(|(href, key)| {
+                let href = localized(lang, href);
+                NavLink {
+                    current: path == href,
+                    href,
+                    label: t(lang, key),
+                }
+            })
+            .collect()
     }
 }
 
@@ -133,4 +210,3 @@ pub fn unavailable(lang: Lang, uri: &axum::http::Uri, error: &str) -> Response {
         "results-none",
     )
 }
-

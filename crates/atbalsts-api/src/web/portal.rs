@@ -2,7 +2,9 @@
 //! search results, articles, life situations and services.
 
 use super::i18n::{t, t_count};
-use super::page::{Page, article_href, is_code, localized, message, not_found, render, unavailable};
+use super::page::{
+    Page, article_href, is_code, localized, message, not_found, render, unavailable,
+};
 use crate::AppState;
 use askama::Template;
 use atbalsts_search::Lang;
@@ -432,4 +434,3 @@ pub async fn article(
         },
     )
 }
-

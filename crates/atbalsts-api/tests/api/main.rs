@@ -12,3 +12,4 @@ mod operations;
 mod queues;
 mod registers;
 mod web;
+mod web_assistant;

@@ -1,0 +1,1 @@
+//! The assistant chat page and the accessibility statement (being built).
