@@ -9,7 +9,15 @@ use std::num::NonZeroU32;
 pub struct Limits {
     public_writes: DefaultKeyedRateLimiter<IpAddr>,
     assistant: DefaultKeyedRateLimiter<IpAddr>,
+    sign_ins: DefaultKeyedRateLimiter<IpAddr>,
 }
+
+/// Sign-in attempts a client address may make per minute (every node counts
+/// its own; the per-account pause in the store holds across nodes).
+const SIGN_INS_PER_MINUTE: NonZeroU32 = match NonZeroU32::new(20) {
+    Some(n) => n,
+    None => NonZeroU32::MIN,
+};
 
 impl Limits {
     pub fn new(config: &ApiConfig) -> Self {
@@ -20,6 +28,7 @@ impl Limits {
         Self {
             public_writes: RateLimiter::keyed(Quota::per_minute(per_minute)),
             assistant: RateLimiter::keyed(Quota::per_minute(questions)),
+            sign_ins: RateLimiter::keyed(Quota::per_minute(SIGN_INS_PER_MINUTE)),
         }
     }
 
@@ -27,6 +36,11 @@ impl Limits {
     /// many questions a minute (each one is kept with its conversation).
     pub fn assistant(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
         check(&self.assistant, ip)
+    }
+
+    /// Password guessing from one address is slowed down whatever the account.
+    pub fn sign_in(&self, ip: Option<IpAddr>) -> Result<(), ApiError> {
+        check(&self.sign_ins, ip)
     }
 
     /// Without an account, a client address may write (create tickets, rate

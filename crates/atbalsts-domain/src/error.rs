@@ -32,4 +32,16 @@ impl DomainError {
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self::Invalid(vec![FieldError::new(field, message)])
     }
+
+    /// What stood in the way, in one sentence (field problems joined).
+    pub fn detail(&self) -> String {
+        match self {
+            Self::Invalid(errors) => errors
+                .iter()
+                .map(|e| format!("{}: {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            Self::Forbidden(m) | Self::Conflict(m) => m.clone(),
+        }
+    }
 }

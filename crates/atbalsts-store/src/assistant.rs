@@ -28,6 +28,17 @@ pub struct Turn {
     pub service: Option<String>,
 }
 
+/// A question and its reply as kept with a conversation, in order.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PastTurn {
+    /// 1 for the first question of the conversation.
+    pub seq: i64,
+    pub question: String,
+    pub reply: String,
+    pub answered: bool,
+    pub articles: Vec<ShownArticle>,
+}
+
 /// A conversation as stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Session {
@@ -136,6 +147,29 @@ impl Store {
             .fetch_optional(pool)
             .await?
         }))
+    }
+
+    /// The turns of conversation `id`, first to last (none when it does not exist).
+    pub async fn assistant_turns(&self, id: &str) -> Result<Vec<PastTurn>> {
+        let rows: Vec<(i64, String, String, bool, String)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT seq, question, reply, answered, articles FROM assistant_turns \
+                 WHERE session_id = $1 ORDER BY seq",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(seq, question, reply, answered, articles)| PastTurn {
+                seq,
+                question,
+                reply,
+                answered,
+                articles: serde_json::from_str(&articles).unwrap_or_default(),
+            })
+            .collect())
     }
 
     /// Append a turn to conversation `id`, creating it when `create`.

@@ -135,6 +135,8 @@ pub struct TicketFilter {
     pub text: Option<String>,
     /// Only tickets in the groups this staff member belongs to.
     pub member_of_groups: Option<i64>,
+    /// Only tickets of this requester (contact id).
+    pub requester: Option<i64>,
     /// Only tickets still being worked (not resolved or closed).
     pub open_only: bool,
     pub sort: Sort,
@@ -755,6 +757,9 @@ fn filter_sql(actor: &Actor, filter: &TicketFilter) -> Result<Option<(String, Ve
             " AND t.group_code IN (SELECT group_code FROM group_members WHERE user_id = $?)",
             Arg::Int(user),
         );
+    }
+    if let Some(requester) = filter.requester {
+        push(&mut sql, " AND t.requester_id = $?", Arg::Int(requester));
     }
     if filter.open_only {
         sql.push_str(" AND t.status NOT IN ('resolved', 'closed')");

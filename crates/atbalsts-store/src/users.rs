@@ -214,4 +214,27 @@ impl Store {
         });
         Ok(())
     }
+
+    /// Support groups, of one institution or of all, by code.
+    pub async fn groups(&self, institution: Option<&str>) -> Result<Vec<SupportGroup>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, SupportGroup>(
+                "SELECT code, institution, name_lv, name_en, level FROM support_groups \
+                 WHERE $1 IS NULL OR institution = $1 ORDER BY code",
+            )
+            .bind(institution)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+}
+
+/// A support group: who works an institution's tickets at one level.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SupportGroup {
+    pub code: String,
+    pub institution: String,
+    pub name_lv: String,
+    pub name_en: Option<String>,
+    pub level: i64,
 }

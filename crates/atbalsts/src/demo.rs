@@ -145,6 +145,8 @@ pub struct Login {
 
 pub struct Logins {
     pub staff: Vec<Login>,
+    /// The password of every demo staff account, for the workspace.
+    pub password: String,
     /// (ticket number, access token) of a requester's ticket.
     pub requester: Option<(String, i64, String)>,
 }
@@ -196,6 +198,7 @@ pub async fn load(store: &Store) -> anyhow::Result<Logins> {
     let people: People = serde_json::from_str(PEOPLE).context("demo/people.json")?;
     let mut logins = Logins {
         staff: Vec::new(),
+        password: String::new(),
         requester: None,
     };
     let mut members: Vec<(String, i64)> = Vec::new();
@@ -406,8 +409,29 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
     Ok(())
 }
 
+/// Give every demo staff account the same password, so the workspace can be tried.
+pub async fn set_passwords(
+    store: &Store,
+    logins: &mut Logins,
+    password: &str,
+) -> anyhow::Result<()> {
+    for l in &logins.staff {
+        store
+            .set_password(&l.email, password)
+            .await
+            .with_context(|| format!("the password of {}", l.email))?;
+    }
+    logins.password = password.to_string();
+    Ok(())
+}
+
 pub fn print_welcome(url: &str, logins: &Logins) {
     println!();
+    println!("Portal: {url}/ (English: {url}/en/)");
+    println!(
+        "Staff workspace: {url}/staff — sign in as any account below with the password {}",
+        logins.password
+    );
     println!("Demo ready. Open {url}/api/openapi.json for the API description.");
     println!("Staff API tokens (send as 'Authorization: Bearer <token>'):");
     let mut shown: Vec<Role> = Vec::new();

@@ -63,6 +63,10 @@ enum Command {
         database_url: Option<String>,
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        /// Password of every demo staff account (at least 12 characters);
+        /// without it a random one is made and printed.
+        #[arg(long, env = "ATBALSTS_DEMO_PASSWORD", hide_env_values = true)]
+        staff_password: Option<String>,
     },
     /// Rebuild this node's search index from the database (stop the server first).
     Reindex {
@@ -119,6 +123,15 @@ enum UserCommand {
         /// Narrow the scope to these services (repeatable), e.g. for service managers and partners.
         #[arg(long = "service", value_name = "CODE")]
         services: Vec<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Set a staff member's password for signing in to the workspace, read
+    /// from the first line of standard input (at least 12 characters). Ends
+    /// the member's open sessions.
+    Password {
+        #[arg(long)]
+        email: String,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -300,7 +313,16 @@ async fn main() -> anyhow::Result<()> {
             data_dir,
             database_url,
             listen,
+            staff_password,
         } => {
+            let staff_password = match staff_password {
+                Some(p) => {
+                    atbalsts_store::signin::check_new_password(&p)
+                        .map_err(|e| anyhow::anyhow!("--staff-password {}", e.message))?;
+                    p
+                }
+                None => atbalsts_store::tickets::new_secret()[..16].to_string(),
+            };
             let index = match &database_url {
                 Some(_) => None,
                 None => Some(
@@ -311,7 +333,8 @@ async fn main() -> anyhow::Result<()> {
                 ),
             };
             let store = demo::fresh_store(data_dir, database_url).await?;
-            let logins = demo::load(&store).await?;
+            let mut logins = demo::load(&store).await?;
+            demo::set_passwords(&store, &mut logins, &staff_password).await?;
             let mut settings = settings;
             settings
                 .handoff_institution
@@ -454,6 +477,27 @@ async fn main() -> anyhow::Result<()> {
             println!("API token (shown once, keep it secret):");
             println!("{token}");
             Ok(())
+        }
+        Command::User {
+            what: UserCommand::Password { email, storage },
+        } => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let store = open(&settings, &storage).await?;
+            match store.set_password(&email, password).await {
+                Ok(()) => {
+                    println!("The password of {email} is set; their open sessions are ended.");
+                    Ok(())
+                }
+                Err(e) => {
+                    eprintln!("The password was not set: {e}");
+                    print_field_errors(&e);
+                    std::process::exit(1);
+                }
+            }
         }
     }
 }

@@ -8,13 +8,14 @@ use crate::extract::{ClientIp, Json as JsonBody};
 use crate::routes::search::{check_text, parse_lang};
 use atbalsts_domain::Actor;
 use atbalsts_domain::validate::{self, Errors};
-use atbalsts_search::Question;
+use atbalsts_search::{Lang, Question};
 use atbalsts_store::assistant::{Handoff, Session, ShownArticle, Turn};
 use atbalsts_store::tickets::NewRequester;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -85,10 +86,27 @@ pub async fn query(
     check_text("q", &b.q)?;
     let lang = parse_lang(b.lang.as_deref())?;
     let staff = matches!(actor, Actor::Staff(_));
+    Ok(Json(
+        answer(&s, staff, ip, &b.q, lang, b.session.as_deref()).await?,
+    ))
+}
+
+/// Answer question `q` (already checked for length) in conversation
+/// `session`, or in a new one: the rate limit for the public, the reply from
+/// the index, the knowledge gap when nothing answered, and the turn kept with
+/// the conversation. The JSON API and the portal's chat page both ask here.
+pub(crate) async fn answer(
+    s: &AppState,
+    staff: bool,
+    ip: Option<IpAddr>,
+    q: &str,
+    lang: Option<Lang>,
+    session: Option<&str>,
+) -> ApiResult<AssistantReply> {
     if !staff {
         s.limits.assistant(ip)?;
     }
-    let (session, previous, create) = match &b.session {
+    let (session, previous, create) = match session {
         Some(id) => {
             session_param(id)?;
             let session = s.store.assistant_session(id).await?;
@@ -98,12 +116,12 @@ pub async fn query(
                 )
                 .into());
             }
-            (id.clone(), s.store.last_question(id).await?, false)
+            (id.to_string(), s.store.last_question(id).await?, false)
         }
         None => (atbalsts_store::tickets::new_secret(), None, true),
     };
     let search = s.search.clone();
-    let text = b.q.clone();
+    let text = q.to_string();
     let reply = tokio::task::spawn_blocking(move || {
         search.index.ask(&Question {
             text: &text,
@@ -115,7 +133,7 @@ pub async fn query(
     .await
     .map_err(|e| crate::ApiError::Unavailable(format!("the assistant failed: {e}")))??;
     if !reply.answer && reply.verdict != atbalsts_search::Verdict::ChitChat {
-        s.search.note_gap(&b.q, reply.lang.code(), "assistant");
+        s.search.note_gap(q, reply.lang.code(), "assistant");
     }
     s.store
         .record_turn(
@@ -123,7 +141,7 @@ pub async fn query(
             create,
             reply.lang.code(),
             &Turn {
-                question: b.q.clone(),
+                question: q.to_string(),
                 reply: reply.reply.clone(),
                 answered: reply.answer,
                 articles: reply
@@ -139,7 +157,7 @@ pub async fn query(
             },
         )
         .await?;
-    Ok(Json(AssistantReply {
+    Ok(AssistantReply {
         answer: reply.answer,
         lang: reply.lang.code().to_string(),
         clarify: reply.verdict == atbalsts_search::Verdict::Clarify,
@@ -158,7 +176,7 @@ pub async fn query(
             })
             .collect(),
         session,
-    }))
+    })
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -198,7 +216,22 @@ pub async fn handoff(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<HandoffBody>,
 ) -> ApiResult<(StatusCode, Json<HandoffReply>)> {
-    session_param(&id)?;
+    let staff = matches!(actor, Actor::Staff(_));
+    let reply = hand_over(&s, staff, ip, &id, b).await?;
+    Ok((StatusCode::CREATED, Json(reply)))
+}
+
+/// Hand conversation `id` to a person: the fields checked (422 listing each),
+/// the rate limit for the public, and the chat ticket created. The JSON API
+/// and the portal's chat page both hand over here.
+pub(crate) async fn hand_over(
+    s: &AppState,
+    staff: bool,
+    ip: Option<IpAddr>,
+    id: &str,
+    b: HandoffBody,
+) -> ApiResult<HandoffReply> {
+    session_param(id)?;
     let mut e = Errors::default();
     let name = e.text("name", &b.name, validate::MAX_NAME);
     let email = b.email.as_deref().map(|v| e.email("email", v));
@@ -212,13 +245,13 @@ pub async fn handoff(
     let message = e.opt_text("message", b.message.as_deref(), validate::MAX_REASON);
     let service = e.opt_code("service", b.service.as_deref());
     e.finish(()).map_err(crate::ApiError::Invalid)?;
-    if !matches!(actor, Actor::Staff(_)) {
+    if !staff {
         s.limits.public_write(ip)?;
     }
     let created = s
         .store
         .hand_off(
-            &id,
+            id,
             Handoff {
                 requester: NewRequester {
                     name,
@@ -232,15 +265,12 @@ pub async fn handoff(
             },
         )
         .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(HandoffReply {
-            number: created.ticket.number.clone(),
-            ticket_id: created.ticket.id,
-            access_token: created.access_token,
-            institution: created.ticket.institution.clone(),
-        }),
-    ))
+    Ok(HandoffReply {
+        number: created.ticket.number.clone(),
+        ticket_id: created.ticket.id,
+        access_token: created.access_token,
+        institution: created.ticket.institution.clone(),
+    })
 }
 
 /// "This helped": the conversation ends, resolved at level 0.

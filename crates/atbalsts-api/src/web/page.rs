@@ -210,3 +210,56 @@ pub fn unavailable(lang: Lang, uri: &axum::http::Uri, error: &str) -> Response {
         "results-none",
     )
 }
+
+/// A moment as people in Latvia read it, in Riga time: `29.11.2026. 10:15`
+/// (Latvian) or `29 Nov 2026, 10:15` (English).
+pub fn local_time(lang: Lang, rfc3339: &str) -> String {
+    let Ok(ts) = rfc3339.parse::<jiff::Timestamp>() else {
+        return rfc3339.to_string();
+    };
+    let riga = jiff::tz::TimeZone::get("Europe/Riga").unwrap_or(jiff::tz::TimeZone::UTC);
+    let z = ts.to_zoned(riga);
+    match lang {
+        Lang::Lv => z.strftime("%d.%m.%Y. %H:%M").to_string(),
+        Lang::En => z.strftime("%-d %b %Y, %H:%M").to_string(),
+    }
+}
+
+/// The same moment as a machine-readable `datetime` attribute.
+pub fn iso_time(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
+
+/// A form field's error, shown next to it and in the summary at the top.
+pub struct FieldProblem {
+    /// The control's `id`, for the summary's link.
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// The problems of one form, looked up by field in the template.
+#[derive(Default)]
+pub struct Problems(pub Vec<FieldProblem>);
+
+impl Problems {
+    pub fn add(&mut self, lang: Lang, field: &'static str, key: &str) {
+        self.0.push(FieldProblem {
+            field,
+            message: t(lang, key),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The message for `field`, if it has one.
+    pub fn of(&self, field: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|p| p.field == field)
+            .map(|p| p.message.as_str())
+    }
+}

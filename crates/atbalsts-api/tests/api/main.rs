@@ -13,3 +13,5 @@ mod queues;
 mod registers;
 mod web;
 mod web_assistant;
+mod web_request;
+mod web_staff;

@@ -1,8 +1,0 @@
-//! (being built)
-
-use crate::AppState;
-use axum::Router;
-
-pub fn routes() -> Router<AppState> {
-    Router::new()
-}

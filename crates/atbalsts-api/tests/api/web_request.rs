@@ -1,0 +1,357 @@
+//! The portal's support-request form and the private ticket page, as a
+//! browser without JavaScript uses them: cookies, CSRF tokens, redirects.
+
+use crate::harness::TestApp;
+use crate::on_every_backend;
+use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::json;
+
+/// A client that shows redirects instead of following them.
+fn browser() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of `name="…" value="…"` in a form.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+/// Open a page and keep its CSRF cookie: (cookie header, html).
+async fn open(app: &TestApp, client: &Client, path: &str) -> (String, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    let set = res
+        .headers()
+        .get(SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .expect("a CSRF cookie")
+        .to_string();
+    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
+        assert!(set.contains(flag), "{flag} in {set}");
+    }
+    let cookie = set.split(';').next().unwrap().to_string();
+    (cookie, res.text().await.unwrap())
+}
+
+async fn post(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    cookie: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, Option<String>, String) {
+    let res = client
+        .post(app.url(path))
+        .header(COOKIE, cookie)
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (status, location, res.text().await.unwrap())
+}
+
+async fn get(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
+    let res = client.get(app.url(path)).send().await.unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn request_scenario(app: &TestApp) {
+    let staff = app.staff().await;
+    let client = browser();
+    let (cookie, html) = open(app, &client, "/requests/new?service=PMLP-003").await;
+    assert!(html.contains("<label for=\"subject\">Temats"), "{html}");
+    assert!(
+        html.contains("<option value=\"PMLP-003\" selected>"),
+        "{html}"
+    );
+    let csrf = hidden(&html, "csrf");
+    let form_id = hidden(&html, "form_id");
+    assert!(cookie.ends_with(&csrf), "double submit: {cookie} / {csrf}");
+
+    let good = [
+        ("csrf", csrf.as_str()),
+        ("form_id", form_id.as_str()),
+        ("service", "PMLP-003"),
+        ("kind", "incident"),
+        ("subject", "Nevaru deklarēt dzīvesvietu"),
+        ("description", "Portāls rāda kļūdu E3007."),
+        ("name", "Anna Bērziņa"),
+        ("email", "anna@example.lv"),
+        ("phone", ""),
+        ("preferred", "email"),
+        ("consent", "yes"),
+    ];
+
+    // Without the cookie, with a forged token, or from another site: refused, nothing made.
+    let (s, _, html) = post(app, &client, "/requests/new", "", &good).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(html.contains("Veidlapa ir novecojusi"), "{html}");
+    let mut forged = good;
+    forged[0] = ("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+    assert_eq!(
+        post(app, &client, "/requests/new", &cookie, &forged)
+            .await
+            .0,
+        StatusCode::FORBIDDEN
+    );
+    let cross = client
+        .post(app.url("/requests/new"))
+        .header(COOKIE, &cookie)
+        .header(ORIGIN, "https://evil.example")
+        .form(&good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+    let (_, listed) = app.get("/api/v1/tickets", Some(&staff.pmlp)).await;
+    assert_eq!(
+        listed["items"].as_array().map(Vec::len),
+        Some(0),
+        "{listed}"
+    );
+
+    // Missing and wrong fields: every problem named next to its field, input kept.
+    let mut bad = good;
+    bad[4] = ("subject", "  ");
+    bad[7] = ("email", "anna-at-example");
+    bad[10] = ("consent", "");
+    let (s, _, html) = post(app, &client, "/requests/new", &cookie, &bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("role=\"alert\""), "{html}");
+    assert!(
+        html.contains("<a href=\"#subject\">Ierakstiet tematu.</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("id=\"email\" name=\"email\" type=\"email\" maxlength=\"254\" autocomplete=\"email\" value=\"anna-at-example\" aria-invalid=\"true\" aria-describedby=\"email-error\""),
+        "{html}"
+    );
+    assert!(html.contains("id=\"consent-error\""), "{html}");
+    assert!(html.contains("Portāls rāda kļūdu E3007."), "kept: {html}");
+
+    // A good form: 303 to the private page, which shows the number and the link.
+    let (s, location, _) = post(app, &client, "/requests/new", &cookie, &good).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    assert!(
+        location.starts_with("/t/") && location.ends_with("?new=1"),
+        "{location}"
+    );
+    let private_path = location.trim_end_matches("?new=1").to_string();
+
+    // The same form sent again (a double click) makes no second ticket.
+    let (s, again, _) = post(app, &client, "/requests/new", &cookie, &good).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(again.as_deref(), Some(location.as_str()));
+    let (_, listed) = app.get("/api/v1/tickets", Some(&staff.pmlp)).await;
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{listed}");
+    let id = items[0]["id"].as_i64().unwrap();
+    let number = items[0]["number"].as_str().unwrap().to_string();
+    let (_, ticket) = app
+        .get(&format!("/api/v1/tickets/{id}"), Some(&staff.pmlp))
+        .await;
+    assert_eq!(ticket["kind"], "incident");
+    assert_eq!(ticket["channel"], "portal");
+    assert_eq!(ticket["requester"]["email"], "anna@example.lv");
+
+    let res = client.get(app.url(&location)).send().await.unwrap();
+    assert_eq!(
+        res.headers()
+            .get("referrer-policy")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-referrer")
+    );
+    assert_eq!(
+        res.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store")
+    );
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Pieprasījums saņemts"), "{html}");
+    assert!(html.contains(&number), "{html}");
+    assert!(
+        html.contains(&format!("{}{private_path}", app.base)),
+        "absolute link: {html}"
+    );
+    assert!(html.contains("Jauns") && html.contains("Portāls rāda kļūdu E3007."));
+    assert!(
+        !html.contains("rate-heading"),
+        "no rating before resolution"
+    );
+
+    // Unknown or malformed links are plain 404s.
+    assert_eq!(get(app, &client, "/t/nope").await.0, StatusCode::NOT_FOUND);
+    let unknown = format!("/t/{}", "x".repeat(43));
+    assert_eq!(get(app, &client, &unknown).await.0, StatusCode::NOT_FOUND);
+
+    // A specialist answers (API); the requester sees it and replies through the page.
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/tickets/{id}/messages"),
+            Some(&staff.pmlp),
+            json!({"body": "Lūdzu, pamēģiniet vēlreiz pēc 10 minūtēm.", "await_requester": true}),
+        )
+        .await;
+    assert!(s.is_success(), "{s}");
+    let (_, html) = get(app, &client, &private_path).await;
+    assert!(
+        html.contains("Lūdzu, pamēģiniet vēlreiz pēc 10 minūtēm."),
+        "{html}"
+    );
+    assert!(html.contains("Gaida jūsu atbildi"), "{html}");
+
+    let reply_path = format!("{private_path}/reply");
+    let (s, _, html) = post(
+        app,
+        &client,
+        &reply_path,
+        &cookie,
+        &[("csrf", &csrf), ("body", " ")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"body-error\""), "{html}");
+    let (s, _, _) = post(
+        app,
+        &client,
+        &reply_path,
+        "",
+        &[("csrf", &csrf), ("body", "x")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, location, _) = post(
+        app,
+        &client,
+        &reply_path,
+        &cookie,
+        &[("csrf", &csrf), ("body", "Tagad izdevās, paldies!")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some(format!("{private_path}?done=reply").as_str())
+    );
+    let (_, html) = get(app, &client, &private_path).await;
+    assert!(
+        html.contains("Tagad izdevās, paldies!") && html.contains("Tiek izskatīts"),
+        "{html}"
+    );
+
+    // Rating: refused before resolution, accepted after it, shown back, audited.
+    let rate_path = format!("{private_path}/rate");
+    let (s, _, _) = post(
+        app,
+        &client,
+        &rate_path,
+        &cookie,
+        &[("csrf", &csrf), ("score", "5")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _) = app
+        .post(
+            &format!("/api/v1/tickets/{id}/resolve"),
+            Some(&staff.pmlp),
+            json!({"resolution": "Kļūda novērsta."}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, html) = get(app, &client, &private_path).await;
+    assert!(
+        html.contains("Novērtējiet atbalstu") && html.contains("Kļūda novērsta."),
+        "{html}"
+    );
+    let (s, _, html) = post(
+        app,
+        &client,
+        &rate_path,
+        &cookie,
+        &[("csrf", &csrf), ("score", "9")],
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"score-error\""), "{html}");
+    let (s, location, _) = post(
+        app,
+        &client,
+        &rate_path,
+        &cookie,
+        &[
+            ("csrf", &csrf),
+            ("score", "4"),
+            ("comment", "Ātri un skaidri"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{location:?}");
+    let (_, html) = get(app, &client, &private_path).await;
+    assert!(html.contains("Jūsu vērtējums: 4 no 5"), "{html}");
+    assert!(html.contains("value=\"4\" checked"), "{html}");
+    let (_, events) = app
+        .get(&format!("/api/v1/tickets/{id}/events"), Some(&staff.pmlp))
+        .await;
+    let rated = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "rated")
+        .expect("a rated event");
+    assert_eq!(rated["data"]["score"], 4, "{rated}");
+
+    // The English form: the same flow under /en.
+    let (cookie_en, html) = open(app, &browser(), "/en/requests/new").await;
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("Send request"),
+        "{html}"
+    );
+    let csrf_en = hidden(&html, "csrf");
+    let form_id_en = hidden(&html, "form_id");
+    let (s, location, _) = post(
+        app,
+        &client,
+        "/en/requests/new",
+        &cookie_en,
+        &[
+            ("csrf", csrf_en.as_str()),
+            ("form_id", form_id_en.as_str()),
+            ("service", "VID-001"),
+            ("kind", "consultation"),
+            ("subject", "Tax return question"),
+            ("description", "Where do I find last year's return?"),
+            ("name", "John Smith"),
+            ("email", ""),
+            ("phone", "+371 2000 0000"),
+            ("preferred", "phone"),
+            ("consent", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let location = location.unwrap();
+    assert!(location.starts_with("/en/t/"), "{location}");
+    let (_, html) = get(app, &client, &location).await;
+    assert!(
+        html.contains("Request received") && html.contains("Tax return question"),
+        "{html}"
+    );
+}
+on_every_backend!(a_citizen_requests_support_and_rates_it, request_scenario);

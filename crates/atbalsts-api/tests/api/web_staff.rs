@@ -1,0 +1,431 @@
+//! The staff workspace as a browser without JavaScript uses it: sign-in
+//! (sessions, throttling, sign-out), queues, the ticket view and its actions,
+//! and registering a contact.
+
+use crate::harness::TestApp;
+use crate::on_every_backend;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::{Client, StatusCode, redirect};
+
+const PASSWORD: &str = "pareiza parole 2026";
+
+struct Browser {
+    client: Client,
+    cookies: Vec<(String, String)>,
+}
+
+impl Browser {
+    fn new() -> Self {
+        Browser {
+            client: Client::builder()
+                .redirect(redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&mut self, res: &reqwest::Response) -> Vec<String> {
+        let mut raw = Vec::new();
+        for set in res.headers().get_all(SET_COOKIE) {
+            let set = set.to_str().unwrap().to_string();
+            let pair = set.split(';').next().unwrap();
+            let (k, v) = pair.split_once('=').unwrap();
+            self.cookies.retain(|(name, _)| name != k);
+            if !v.is_empty() {
+                self.cookies.push((k.to_string(), v.to_string()));
+            }
+            raw.push(set);
+        }
+        raw
+    }
+
+    async fn get(&mut self, app: &TestApp, path: &str) -> (StatusCode, Option<String>, String) {
+        let res = self
+            .client
+            .get(app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .send()
+            .await
+            .unwrap();
+        self.keep(&res);
+        let location = res
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        (res.status(), location, res.text().await.unwrap())
+    }
+
+    async fn post(
+        &mut self,
+        app: &TestApp,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Option<String>, String, Vec<String>) {
+        let res = self
+            .client
+            .post(app.url(path))
+            .header(COOKIE, self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let set = self.keep(&res);
+        let location = res
+            .headers()
+            .get(LOCATION)
+            .map(|v| v.to_str().unwrap().to_string());
+        (res.status(), location, res.text().await.unwrap(), set)
+    }
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("{name} in {html}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn sign_in(
+    app: &TestApp,
+    b: &mut Browser,
+    email: &str,
+    password: &str,
+) -> (StatusCode, Option<String>, String, Vec<String>) {
+    let (_, _, html) = b.get(app, "/staff/sign-in").await;
+    let csrf = hidden(&html, "csrf");
+    b.post(
+        app,
+        "/staff/sign-in",
+        &[
+            ("csrf", &csrf),
+            ("next", "/staff/tickets/1"),
+            ("email", email),
+            ("password", password),
+        ],
+    )
+    .await
+}
+
+async fn workspace_scenario(app: &TestApp) {
+    let staff = app.staff().await;
+    app.store
+        .set_password("ilze@pmlp.lv", PASSWORD)
+        .await
+        .unwrap();
+    app.store
+        .set_password("janis@pmlp.lv", PASSWORD)
+        .await
+        .unwrap();
+    let (id, token) = app
+        .citizen_ticket("PMLP-003", "Nevaru deklarēt dzīvesvietu")
+        .await;
+    assert_eq!(id, 1, "the sign-in below returns to ticket 1");
+
+    // Signed out: every workspace page sends to the sign-in page and back.
+    let mut b = Browser::new();
+    let (s, location, _) = b.get(app, "/staff?queue=unassigned").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some("/staff/sign-in?next=/staff%3Fqueue%3Dunassigned")
+    );
+    let (s, _, html) = b.get(app, "/staff/sign-in?next=/staff").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("<label for=\"password\">Parole</label>"),
+        "{html}"
+    );
+
+    // A wrong password: 401, a message that does not say which part was wrong.
+    let (s, _, html, set) = sign_in(app, &mut b, "ilze@pmlp.lv", "nepareiza parole").await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(
+        html.contains("E-pasta adrese vai parole nav pareiza."),
+        "{html}"
+    );
+    assert!(set.is_empty(), "no session: {set:?}");
+    let (s, _, html, _) = sign_in(app, &mut b, "nav@pmlp.lv", PASSWORD).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    assert!(html.contains("E-pasta adrese vai parole nav pareiza."));
+
+    // The right one: a session cookie with safe flags, back to where the person was going.
+    let (s, location, _, set) = sign_in(app, &mut b, "Ilze@PMLP.lv", PASSWORD).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/staff/tickets/1"));
+    let session = set
+        .iter()
+        .find(|c| c.starts_with("atb_session="))
+        .expect("session cookie");
+    for flag in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] {
+        assert!(session.contains(flag), "{flag}: {session}");
+    }
+
+    // Queues: counts and the citizen's ticket among the unassigned.
+    let (s, _, html) = b.get(app, "/staff?queue=unassigned").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Nepiešķirtie <span class=\"badge\">1</span>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("Man piešķirtie <span class=\"badge\">0</span>"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/staff/tickets/1\""), "{html}");
+    assert!(
+        html.contains("Darbinieks ilze@pmlp.lv"),
+        "who is signed in: {html}"
+    );
+    let csrf = hidden(&html, "csrf");
+
+    // The ticket: thread, requester, actions.
+    let (s, _, html) = b.get(app, "/staff/tickets/1").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("Nevaru deklarēt dzīvesvietu"), "{html}");
+    assert!(html.contains("Citi šī pieprasītāja pieprasījumi"));
+    assert!(html.contains("action=\"/staff/tickets/1/reply\""));
+    assert_eq!(
+        b.get(app, "/staff/tickets/999").await.0,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        b.get(app, "/staff/tickets/abc").await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // A form without the session's token is refused and changes nothing.
+    let (s, _, _, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/reply",
+            &[("csrf", "forged"), ("body", "x")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Take it, reply, note: each lands, the requester sees the reply but not the note.
+    let (s, location, _, _) = b
+        .post(app, "/staff/tickets/1/take", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/staff/tickets/1?done=take"));
+    let (s, _, _, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/reply",
+            &[
+                ("csrf", &csrf),
+                ("body", "Lūdzu, atsūtiet kļūdas ekrānattēlu."),
+                ("await_requester", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, _, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/note",
+            &[("csrf", &csrf), ("body", "Iespējams, E3007.")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, ticket) = app.get("/api/v1/tickets/1", Some(&staff.pmlp)).await;
+    assert_eq!(ticket["status"], "pending_requester");
+    assert_eq!(ticket["assignee"]["id"], staff.pmlp_id);
+    let res = app
+        .client
+        .get(app.url("/api/v1/tickets/1/messages"))
+        .header("x-access-token", &token)
+        .send()
+        .await
+        .unwrap();
+    let seen = res.text().await.unwrap();
+    assert!(
+        seen.contains("ekrānattēlu") && !seen.contains("E3007"),
+        "{seen}"
+    );
+    let (_, _, html) = b.get(app, "/staff/tickets/1?done=note").await;
+    assert!(
+        html.contains("Piezīme pievienota.") && html.contains("iekšēja piezīme"),
+        "{html}"
+    );
+
+    // Escalating asks for a reason; with one, the ticket goes to level 2.
+    let (s, _, html, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/level",
+            &[("csrf", &csrf), ("level", "2"), ("reason", " ")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"level-reason-error\""), "{html}");
+    assert!(
+        html.contains("<details open>\n<summary>Nodot 2. līmenim"),
+        "the form with the error is open: {html}"
+    );
+    let (s, _, _, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/level",
+            &[
+                ("csrf", &csrf),
+                ("level", "2"),
+                ("reason", "Vajag sistēmas žurnālus"),
+                ("group", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, ticket) = app.get("/api/v1/tickets/1", Some(&staff.pmlp)).await;
+    assert_eq!(ticket["level"], 2);
+
+    // A rule that says no (a specialist resolving is allowed; resolving twice is not): 409 with the reason.
+    let (s, _, _, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/resolve",
+            &[("csrf", &csrf), ("resolution", "Novērsts.")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (s, _, html, _) = b
+        .post(
+            app,
+            "/staff/tickets/1/resolve",
+            &[("csrf", &csrf), ("resolution", "Vēlreiz.")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    assert!(
+        html.contains("To nevar izdarīt pašreizējā stāvoklī."),
+        "{html}"
+    );
+    assert_eq!(
+        b.post(app, "/staff/tickets/1/fly", &[("csrf", &csrf)])
+            .await
+            .0,
+        StatusCode::NOT_FOUND
+    );
+
+    // Register an in-person visit: the location is required; then one step makes a ticket.
+    let (s, _, html) = b.get(app, "/staff/contacts/new").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("<option value=\"PMLP-003\""), "{html}");
+    assert!(
+        !html.contains("<option value=\"VID-001\""),
+        "only services in scope: {html}"
+    );
+    let visit = [
+        ("csrf", csrf.as_str()),
+        ("channel", "in_person"),
+        ("location", ""),
+        ("service", "PMLP-003"),
+        ("kind", "consultation"),
+        ("subject", "Dzīvesvietas deklarēšana klātienē"),
+        ("description", "Izskaidroju, kā aizpildīt iesniegumu."),
+        ("name", "Pēteris Kalniņš"),
+        ("email", ""),
+        ("phone", ""),
+        ("resolved", "yes"),
+        ("resolution", "Iesniegums pieņemts."),
+    ];
+    let (s, _, html, _) = b.post(app, "/staff/contacts/new", &visit).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"location-error\""), "{html}");
+    let (_, locations) = app.get("/api/v1/locations", None).await;
+    let location_id = locations
+        .as_array()
+        .and_then(|l| l.first())
+        .and_then(|l| l["id"].as_str())
+        .expect("a location")
+        .to_string();
+    let mut visit = visit;
+    visit[2] = ("location", &location_id);
+    let (s, location, _, _) = b.post(app, "/staff/contacts/new", &visit).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{location:?}");
+    let location = location.unwrap();
+    let new_id: i64 = location
+        .trim_start_matches("/staff/tickets/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let (_, ticket) = app
+        .get(&format!("/api/v1/tickets/{new_id}"), Some(&staff.pmlp))
+        .await;
+    assert_eq!(ticket["channel"], "in_person");
+    assert_eq!(ticket["location"], location_id.as_str());
+    assert_eq!(ticket["status"], "resolved");
+
+    // English workspace.
+    let (s, _, html) = b.get(app, "/en/staff?queue=recent").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("<html lang=\"en\">") && html.contains("Recently updated"),
+        "{html}"
+    );
+
+    // Sign out: the session ends in the database, so the old cookie opens nothing.
+    let old = b.cookie_header();
+    let (s, location, _, _) = b.post(app, "/staff/sign-out", &[("csrf", &csrf)]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/staff/sign-in?signed_out=1"));
+    let res = app
+        .client
+        .get(app.url("/staff"))
+        .header(COOKIE, old)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.url().path().starts_with("/staff/sign-in"),
+        "{}",
+        res.url()
+    );
+
+    // Throttling: after 5 failures for one account even the right password waits.
+    let mut t = Browser::new();
+    for _ in 0..5 {
+        assert_eq!(
+            sign_in(app, &mut t, "janis@pmlp.lv", "minējums minējums")
+                .await
+                .0,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let (s, _, html, set) = sign_in(app, &mut t, "janis@pmlp.lv", PASSWORD).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert!(
+        html.contains("Pārāk daudz neveiksmīgu mēģinājumu"),
+        "{html}"
+    );
+    assert!(!set.iter().any(|c| c.starts_with("atb_session=")));
+    // Other accounts are not affected.
+    app.store
+        .set_password("anna@vid.lv", PASSWORD)
+        .await
+        .unwrap();
+    assert_eq!(
+        sign_in(app, &mut t, "anna@vid.lv", PASSWORD).await.0,
+        StatusCode::SEE_OTHER
+    );
+    // The VID member does not see PMLP's ticket.
+    assert_eq!(
+        t.get(app, "/staff/tickets/1").await.0,
+        StatusCode::NOT_FOUND
+    );
+}
+on_every_backend!(staff_sign_in_and_work_tickets, workspace_scenario);
