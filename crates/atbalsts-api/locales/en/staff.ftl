@@ -97,3 +97,6 @@ contact-description = Question and information given
 contact-resolved = Answered at once
 contact-submit = Register
 contact-error-location = For a visit in person, choose the service location.
+nav-kb = Knowledge base
+nav-registers = Registers
+nav-admin = Administration

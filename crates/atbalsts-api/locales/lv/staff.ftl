@@ -97,3 +97,6 @@ contact-description = Jautājums un sniegtā informācija
 contact-resolved = Jautājums atrisināts uzreiz
 contact-submit = Reģistrēt
 contact-error-location = Klātienes apmeklējumam izvēlieties apkalpošanas vietu.
+nav-kb = Zināšanu bāze
+nav-registers = Reģistri
+nav-admin = Administrēšana

@@ -14,12 +14,14 @@ macro_rules! locale_files {
             include_str!(concat!("../../locales/", $lang, "/request.ftl")),
             include_str!(concat!("../../locales/", $lang, "/assistant.ftl")),
             include_str!(concat!("../../locales/", $lang, "/staff.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/kb.ftl")),
+            include_str!(concat!("../../locales/", $lang, "/admin.ftl")),
         ]
     };
 }
 
-const LV: [&str; 4] = locale_files!("lv");
-const EN: [&str; 4] = locale_files!("en");
+const LV: [&str; 6] = locale_files!("lv");
+const EN: [&str; 6] = locale_files!("en");
 
 fn bundle(lang: unic_langid::LanguageIdentifier, sources: &[&str]) -> FluentBundle<FluentResource> {
     let mut bundle = FluentBundle::new_concurrent(vec![lang]);

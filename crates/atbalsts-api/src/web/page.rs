@@ -103,6 +103,9 @@ impl Page {
             &[
                 ("/staff", "nav-queues"),
                 ("/staff/contacts/new", "nav-register-contact"),
+                ("/staff/kb", "nav-kb"),
+                ("/staff/registers", "nav-registers"),
+                ("/staff/admin", "nav-admin"),
                 ("/", "nav-portal"),
             ],
         );

@@ -15,3 +15,4 @@ mod web;
 mod web_assistant;
 mod web_request;
 mod web_staff;
+mod web_kb;

@@ -3,8 +3,11 @@
 //! contact. Every page needs a live session (kept in the database, so any app
 //! node serves it); every form carries the session's CSRF token.
 
+mod admin;
 mod contact;
+mod kb;
 mod queues;
+mod registers;
 mod signin;
 mod ticket;
 
@@ -31,6 +34,9 @@ pub fn routes() -> Router<AppState> {
             "/staff/contacts/new",
             get(contact::form).post(contact::submit),
         )
+        .merge(kb::routes())
+        .merge(registers::routes())
+        .merge(admin::routes())
 }
 
 /// The session cookie: like every cookie `HttpOnly` and `Secure`, but `Lax`

@@ -1,0 +1,1 @@
+# Atbalsts — administration: users, groups, register import (English).

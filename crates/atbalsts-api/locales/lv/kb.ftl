@@ -1,0 +1,1 @@
+# Atbalsts — knowledge-base editor and register browsers (latviešu).

@@ -1,0 +1,8 @@
+//! Administration (being built).
+
+use crate::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,8 @@
+//! The knowledge-base editor (being built).
+
+use crate::AppState;
+use axum::Router;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+}

@@ -1,0 +1,1 @@
+//! The knowledge-base editor and the register browsers (being built).
