@@ -5,6 +5,7 @@
 //! HTTP depend on this crate, never the other way round.
 
 pub mod access;
+pub mod admin;
 pub mod change;
 pub mod error;
 pub mod kb;

@@ -8,6 +8,7 @@
 
 #[macro_use]
 mod db;
+pub mod accounts;
 pub mod assistant;
 pub mod error;
 pub mod kb;

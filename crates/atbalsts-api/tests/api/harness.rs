@@ -130,7 +130,7 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
     }
 }
 
-fn scope(institution: &str, service: Option<&str>) -> Scope {
+pub fn scope(institution: &str, service: Option<&str>) -> Scope {
     Scope {
         institution: institution.into(),
         service: service.map(Into::into),

@@ -16,3 +16,4 @@ mod web_assistant;
 mod web_request;
 mod web_staff;
 mod web_kb;
+mod web_admin;

@@ -9,13 +9,13 @@ use reqwest::{Client, StatusCode, redirect};
 
 const PASSWORD: &str = "pareiza parole 2026";
 
-struct Browser {
+pub struct Browser {
     client: Client,
     cookies: Vec<(String, String)>,
 }
 
 impl Browser {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Browser {
             client: Client::builder()
                 .redirect(redirect::Policy::none())
@@ -25,7 +25,7 @@ impl Browser {
         }
     }
 
-    fn cookie_header(&self) -> String {
+    pub fn cookie_header(&self) -> String {
         self.cookies
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -48,7 +48,7 @@ impl Browser {
         raw
     }
 
-    async fn get(&mut self, app: &TestApp, path: &str) -> (StatusCode, Option<String>, String) {
+    pub async fn get(&mut self, app: &TestApp, path: &str) -> (StatusCode, Option<String>, String) {
         let res = self
             .client
             .get(app.url(path))
@@ -64,7 +64,7 @@ impl Browser {
         (res.status(), location, res.text().await.unwrap())
     }
 
-    async fn post(
+    pub async fn post(
         &mut self,
         app: &TestApp,
         path: &str,
@@ -87,7 +87,7 @@ impl Browser {
     }
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
         .find(&marker)
@@ -96,7 +96,7 @@ fn hidden(html: &str, name: &str) -> String {
     html[start..].split('"').next().unwrap().to_string()
 }
 
-async fn sign_in(
+pub async fn sign_in(
     app: &TestApp,
     b: &mut Browser,
     email: &str,

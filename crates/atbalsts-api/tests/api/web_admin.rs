@@ -1,0 +1,244 @@
+//! Administration pages: accounts, groups and the register import, each
+//! limited to what the signed-in administrator administers.
+
+use crate::harness::{TestApp, scope};
+use crate::on_every_backend;
+use crate::web_staff::{Browser, hidden, sign_in};
+use atbalsts_domain::Role;
+use reqwest::StatusCode;
+use reqwest::header::COOKIE;
+
+const PASSWORD: &str = "administratora parole";
+
+async fn admin_scenario(app: &TestApp) {
+    let staff = app.staff().await;
+    app.user(
+        "dace@pmlp.lv",
+        Role::Administrator,
+        vec![scope("PMLP", None)],
+    )
+    .await;
+    for email in ["admin@atbalsts.lv", "dace@pmlp.lv", "ilze@pmlp.lv"] {
+        app.store.set_password(email, PASSWORD).await.unwrap();
+    }
+
+    // A specialist is not let in.
+    let mut specialist = Browser::new();
+    assert_eq!(
+        sign_in(app, &mut specialist, "ilze@pmlp.lv", PASSWORD)
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let (s, _, html) = specialist.get(app, "/staff/admin").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(html.contains("tikai administratoriem"), "{html}");
+
+    // PMLP's administrator sees PMLP's people and groups only.
+    let mut dace = Browser::new();
+    sign_in(app, &mut dace, "dace@pmlp.lv", PASSWORD).await;
+    let (s, _, html) = dace.get(app, "/staff/admin").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("ilze@pmlp.lv") && !html.contains("anna@vid.lv"),
+        "{html}"
+    );
+    assert!(
+        !html.contains("/staff/admin/import"),
+        "no register import: {html}"
+    );
+    let csrf = hidden(&html, "csrf");
+
+    // Adding a colleague: checks, then the account can sign in.
+    let (_, _, html) = dace.get(app, "/staff/admin/users/new").await;
+    assert!(
+        html.contains("<option value=\"PMLP\"") && !html.contains("<option value=\"VID\""),
+        "{html}"
+    );
+    let mut form = vec![
+        ("csrf", csrf.as_str()),
+        ("email", "maris@pmlp.lv"),
+        ("name", "Māris Liepa"),
+        ("role", "expert"),
+        ("institution", "VID"),
+        ("services", ""),
+        ("password", "short"),
+        ("active", "yes"),
+    ];
+    let (s, _, html, _) = dace.post(app, "/staff/admin/users/new", &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("id=\"password-error\"") && html.contains("id=\"role-error\""),
+        "{html}"
+    );
+    form[4] = ("institution", "PMLP");
+    form[6] = ("password", "jauna droša parole");
+    let (s, location, _, _) = dace.post(app, "/staff/admin/users/new", &form).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(location.as_deref(), Some("/staff/admin?done=user-created"));
+    let (s, _, html, _) = dace.post(app, "/staff/admin/users/new", &form).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the e-mail is taken");
+    assert!(html.contains("id=\"email-error\""), "{html}");
+    let mut maris = Browser::new();
+    assert_eq!(
+        sign_in(app, &mut maris, "maris@pmlp.lv", "jauna droša parole")
+            .await
+            .0,
+        StatusCode::SEE_OTHER
+    );
+    let maris_id = app
+        .store
+        .user_id_by_email("maris@pmlp.lv")
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = app
+        .store
+        .staff_by_email("maris@pmlp.lv")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(actor.role, Role::Expert);
+
+    // Narrowing to a service and blocking: the blocked account's session ends at once.
+    let path = format!("/staff/admin/users/{maris_id}");
+    let (s, _, _) = dace.get(app, &path).await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, _, html, _) = dace
+        .post(
+            app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("role", "service_manager"),
+                ("institution", "PMLP"),
+                ("services", "VID-001"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"services-error\""), "{html}");
+    let (s, _, _, _) = dace
+        .post(
+            app,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("role", "service_manager"),
+                ("institution", "PMLP"),
+                ("services", "PMLP-003"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let actor = app.store.staff_by_email("maris@pmlp.lv").await.unwrap();
+    assert!(actor.is_none(), "not active any more (no 'active' box)");
+    assert_eq!(
+        maris.get(app, "/staff").await.0,
+        StatusCode::SEE_OTHER,
+        "signed out"
+    );
+    // Someone else's account is not found, and a forged form changes nothing.
+    let vid_path = format!("/staff/admin/users/{}", staff.vid_id);
+    assert_eq!(dace.get(app, &vid_path).await.0, StatusCode::NOT_FOUND);
+    let (s, _, _, _) = dace
+        .post(
+            app,
+            &path,
+            &[
+                ("csrf", "forged"),
+                ("role", "administrator"),
+                ("institution", "PMLP"),
+                ("active", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+
+    // Group members: set, and only people of the group's institution.
+    app.store
+        .upsert_group("PMLP-L1", "PMLP", "PMLP palīdzības dienests", None, 1, &[])
+        .await
+        .unwrap();
+    let (s, _, html) = dace.get(app, "/staff/admin/groups/PMLP-L1").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains(&format!("value=\"{}\"", staff.pmlp_id)),
+        "{html}"
+    );
+    let ilze = staff.pmlp_id.to_string();
+    let anna = staff.vid_id.to_string();
+    let (s, _, _, _) = dace
+        .post(
+            app,
+            "/staff/admin/groups/PMLP-L1",
+            &[("csrf", &csrf), ("member", &ilze), ("member", &anna)],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let accounts = app.store.accounts().await.unwrap();
+    let groups_of = |id: i64| accounts.iter().find(|a| a.id == id).unwrap().groups.clone();
+    assert_eq!(groups_of(staff.pmlp_id), vec!["PMLP-L1".to_string()]);
+    assert!(
+        groups_of(staff.vid_id).is_empty(),
+        "VID's person was not added"
+    );
+
+    // The register import: the institution's administrator may not, the system administrator may.
+    assert_eq!(
+        dace.get(app, "/staff/admin/import").await.0,
+        StatusCode::FORBIDDEN
+    );
+    let mut root = Browser::new();
+    sign_in(app, &mut root, "admin@atbalsts.lv", PASSWORD).await;
+    let (s, _, html) = root.get(app, "/staff/admin/import").await;
+    assert_eq!(s, StatusCode::OK);
+    let root_csrf = hidden(&html, "csrf");
+    let upload = |csrf: &str, name: &'static str, body: &'static str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_string())
+            .part(
+                "files",
+                reqwest::multipart::Part::text(body).file_name(name),
+            )
+    };
+    let send = |form: reqwest::multipart::Form| {
+        let cookie = root.cookie_header();
+        let client = reqwest::Client::new();
+        let url = app.url("/staff/admin/import");
+        async move {
+            let res = client
+                .post(url)
+                .header(COOKIE, cookie)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let bad = r#"[{"code": "KM", "name_lv": "Kultūras ministrija", "kind": "ministry"}]"#;
+    let (s, html) = send(upload(&root_csrf, "institutions.json", bad)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html.contains("Nekas netika importēts") && html.contains("institutions.json"),
+        "{html}"
+    );
+    let good = r#"[{"code": "KM", "name_lv": "Kultūras ministrija", "kind": "state"}]"#;
+    let (s, html) = send(upload("forged", "institutions.json", good)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
+    let (s, html) = send(upload(&root_csrf, "notes.txt", good)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("nezināma datne"), "{html}");
+    let (s, html) = send(upload(&root_csrf, "institutions.json", good)).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(html.contains("Imports pabeigts"), "{html}");
+    let institutions = app.store.institutions().await.unwrap();
+    assert!(institutions.iter().any(|i| i.code == "KM"));
+}
+on_every_backend!(
+    administration_of_accounts_groups_and_registers,
+    admin_scenario
+);
