@@ -442,7 +442,9 @@ pub fn print_welcome(url: &str, logins: &Logins) {
         }
     }
     if let Some((number, id, token)) = &logins.requester {
-        println!("A citizen's ticket {number}: {url}/api/v1/tickets/{id}?access_token={token}");
+        println!(
+            "A citizen's request {number}: {url}/t/{token} (API: {url}/api/v1/tickets/{id}?access_token={token})"
+        );
     }
     println!(
         "Try: curl -H 'Authorization: Bearer {}' {url}/api/v1/tickets",

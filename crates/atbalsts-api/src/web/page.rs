@@ -118,6 +118,22 @@ impl Page {
         page
     }
 
+    /// A workspace page for this staff member: administration is linked for administrators only.
+    pub fn workspace(
+        lang: Lang,
+        title: String,
+        uri: &axum::http::Uri,
+        staff: &atbalsts_domain::StaffActor,
+        csrf: &str,
+    ) -> Page {
+        let mut page = Page::staff(lang, title, uri, staff.name.clone(), csrf.to_string());
+        if !atbalsts_domain::admin::is_administrator(staff) {
+            let admin = localized(lang, "/staff/admin");
+            page.nav.retain(|l| l.href != admin);
+        }
+        page
+    }
+
     fn links(lang: Lang, path: &str, items: &[(&str, &str)]) -> Vec<NavLink> {
         items
             .iter()

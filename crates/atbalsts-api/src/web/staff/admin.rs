@@ -62,13 +62,7 @@ async fn administrator(
 }
 
 fn staff_page(lang: Lang, title: String, uri: &axum::http::Uri, session: &Session) -> Page {
-    Page::staff(
-        lang,
-        title,
-        uri,
-        session.staff.name.clone(),
-        session.csrf_token.clone(),
-    )
+    Page::workspace(lang, title, uri, &session.staff, &session.csrf_token)
 }
 
 fn bad_csrf(lang: Lang, uri: &axum::http::Uri) -> Response {

@@ -139,12 +139,12 @@ async fn contact_page(
             StatusCode::UNPROCESSABLE_ENTITY
         },
         ContactPage {
-            page: Page::staff(
+            page: Page::workspace(
                 lang,
                 k("contact-heading"),
                 uri,
-                session.staff.name.clone(),
-                session.csrf_token.clone(),
+                &session.staff,
+                &session.csrf_token,
             ),
             action: localized(lang, "/staff/contacts/new"),
             csrf: session.csrf_token.clone(),

@@ -205,12 +205,12 @@ pub async fn page(
     render(
         StatusCode::OK,
         QueuesPage {
-            page: Page::staff(
+            page: Page::workspace(
                 lang,
                 format!("{} — {title}", t(lang, "queues-heading")),
                 &uri,
-                session.staff.name.clone(),
-                session.csrf_token.clone(),
+                &session.staff,
+                &session.csrf_token,
             ),
             tabs,
             caption: title,

@@ -383,12 +383,12 @@ async fn show(
     render(
         status,
         TicketPage {
-            page: Page::staff(
+            page: Page::workspace(
                 lang,
                 format!("{} {}", ticket.number, ticket.subject),
                 uri,
-                session.staff.name.clone(),
-                session.csrf_token.clone(),
+                &session.staff,
+                &session.csrf_token,
             ),
             a: ActionTexts::new(lang),
             notice,
