@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
             .route("/", get(home))
             .route("/search", get(search))
             .route("/articles/{id}", get(article))
+            .route("/articles/{id}/feedback", post(portal::article_feedback))
             .route("/life-situations/{id}", get(life_situation))
             .route("/services/{code}", get(service))
             .route("/assistant", get(assistant::page).post(assistant::ask))

@@ -1,16 +1,20 @@
 //! The public portal's reading pages: home (search box and life situations),
 //! search results, articles, life situations and services.
 
+use super::csrf::PublicToken;
 use super::i18n::{t, t_count};
 use super::page::{
     Page, article_href, is_code, localized, message, not_found, render, unavailable,
 };
 use crate::AppState;
+use crate::extract::ClientIp;
 use askama::Template;
 use atbalsts_search::Lang;
 use axum::extract::{Extension, OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
 /// Longest search text the portal accepts, in characters.
@@ -184,6 +188,11 @@ struct ServicePage {
     articles_heading: String,
     articles: Vec<ArticleLink>,
     no_articles: String,
+    help_heading: String,
+    ask_href: String,
+    ask_label: String,
+    contact_href: String,
+    contact_label: String,
 }
 
 /// A fee as people in Latvia write it: `30,00 €` (Latvian) or `€30.00`.
@@ -288,6 +297,11 @@ pub async fn service(
                 })
                 .collect(),
             no_articles: t(lang, "service-no-articles"),
+            help_heading: t(lang, "service-help"),
+            ask_href: localized(lang, "/assistant"),
+            ask_label: t(lang, "nav-assistant"),
+            contact_href: localized(lang, &format!("/requests/new?service={code}")),
+            contact_label: t(lang, "nav-contact"),
         },
     )
 }
@@ -386,6 +400,29 @@ struct ArticlePage {
     html: String,
     translation: Option<TranslationLink>,
     translation_label: String,
+    feedback: FeedbackTexts,
+    feedback_action: String,
+    csrf: String,
+    thanks: bool,
+}
+
+struct FeedbackTexts {
+    question: String,
+    yes: String,
+    no: String,
+    comment: String,
+    thanks: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ArticleParams {
+    feedback: String,
+}
+
+/// An article id from a path: letters, digits, `-` and `_`.
+fn is_article_id(id: &str) -> bool {
+    is_code(id)
 }
 
 pub async fn article(
@@ -393,13 +430,10 @@ pub async fn article(
     Extension(lang): Extension<Lang>,
     OriginalUri(uri): OriginalUri,
     Path(id): Path<String>,
+    jar: CookieJar,
+    params: Result<Query<ArticleParams>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let valid = !id.is_empty()
-        && id.len() <= 100
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !valid {
+    if !is_article_id(&id) {
         return not_found(lang, &uri);
     }
     let article = match s.store.article(false, &id).await {
@@ -420,7 +454,8 @@ pub async fn article(
         _ => t(Lang::Lv, "article-translation"),
     };
     let updated_day = article.updated_at.get(..10).unwrap_or_default().to_string();
-    render(
+    let csrf = PublicToken::of(&jar);
+    let page = render(
         StatusCode::OK,
         ArticlePage {
             page: Page::new(lang, article.title.clone(), &uri),
@@ -431,6 +466,102 @@ pub async fn article(
             html: article.html,
             translation,
             translation_label,
+            feedback: FeedbackTexts {
+                question: t(lang, "feedback-question"),
+                yes: t(lang, "feedback-yes"),
+                no: t(lang, "feedback-no"),
+                comment: t(lang, "feedback-comment"),
+                thanks: t(lang, "feedback-thanks"),
+            },
+            feedback_action: article_href(lang, &format!("{id}/feedback")),
+            csrf: csrf.token.clone(),
+            thanks: params.is_ok_and(|Query(p)| p.feedback == "thanks"),
         },
-    )
+    );
+    (csrf.save(jar, s.secure_cookies), page).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct FeedbackForm {
+    csrf: String,
+    helpful: String,
+    comment: String,
+}
+
+/// "Was this helpful?" from the article page; back to the article with thanks.
+pub async fn article_feedback(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    ClientIp(ip): ClientIp,
+    Path(id): Path<String>,
+    jar: CookieJar,
+    form: Result<Form<FeedbackForm>, axum_extra::extract::FormRejection>,
+) -> Response {
+    if !is_article_id(&id) {
+        return not_found(lang, &uri);
+    }
+    let Ok(Form(form)) = form else {
+        return message(
+            lang,
+            &uri,
+            StatusCode::BAD_REQUEST,
+            "bad-request-heading",
+            "form-unreadable-text",
+        );
+    };
+    if !PublicToken::verify(&jar, &form.csrf) {
+        return message(
+            lang,
+            &uri,
+            StatusCode::FORBIDDEN,
+            "form-expired-heading",
+            "form-expired-text",
+        );
+    }
+    let helpful = match form.helpful.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => {
+            return message(
+                lang,
+                &uri,
+                StatusCode::BAD_REQUEST,
+                "bad-request-heading",
+                "form-unreadable-text",
+            );
+        }
+    };
+    let comment = form.comment.trim();
+    if comment.chars().count() > atbalsts_domain::validate::MAX_REASON
+        || comment
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return message(
+            lang,
+            &uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "bad-request-heading",
+            "feedback-error-comment",
+        );
+    }
+    if s.limits.public_write(ip).is_err() {
+        return message(
+            lang,
+            &uri,
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-heading",
+            "too-many-text",
+        );
+    }
+    let comment = (!comment.is_empty()).then_some(comment);
+    match s.store.article_feedback(false, &id, helpful, comment).await {
+        Ok(_) => {
+            Redirect::to(&format!("{}?feedback=thanks", article_href(lang, &id))).into_response()
+        }
+        Err(atbalsts_store::StoreError::NotFound(_)) => not_found(lang, &uri),
+        Err(e) => unavailable(lang, &uri, &e.to_string()),
+    }
 }

@@ -156,3 +156,99 @@ async fn portal_scenario(app: &TestApp) {
     assert!(css.contains(":focus-visible"));
 }
 on_every_backend!(portal_pages_in_latvian_and_english, portal_scenario);
+
+async fn feedback_scenario(app: &TestApp) {
+    let text = "---\nid: e-adrese\nlang: lv\ntitle: \"Kā aktivizēt e-adresi\"\nservices: [PMLP-003]\ntags: [e-adrese]\naudience: public\nkind: howto\n---\n\nAtveriet portālu.\n";
+    app.store
+        .import_articles(&[parse_article("e-adrese.md", text).unwrap()])
+        .await
+        .unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .get(app.url("/articles/e-adrese"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .unwrap()
+        .to_string();
+    let html = res.text().await.unwrap();
+    assert!(html.contains("Vai šis raksts jums palīdzēja?"), "{html}");
+    let csrf = crate::web_staff::hidden(&html, "csrf");
+    let post = |form: Vec<(&'static str, String)>, cookie: String| {
+        let client = client.clone();
+        let url = app.url("/articles/e-adrese/feedback");
+        async move {
+            let res = client
+                .post(url)
+                .header("cookie", cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (
+                res.status(),
+                res.headers()
+                    .get("location")
+                    .map(|v| v.to_str().unwrap().to_string()),
+            )
+        }
+    };
+    let (s, _) = post(
+        vec![("csrf", "x".repeat(43)), ("helpful", "yes".into())],
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = post(
+        vec![("csrf", csrf.clone()), ("helpful", "maybe".into())],
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (s, location) = post(
+        vec![
+            ("csrf", csrf.clone()),
+            ("helpful", "no".into()),
+            ("comment", "Trūkst ekrānattēlu".into()),
+        ],
+        cookie.clone(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some("/articles/e-adrese?feedback=thanks")
+    );
+    let (_, _, html) = page(app, "/articles/e-adrese?feedback=thanks").await;
+    assert!(html.contains("Paldies! Jūsu atsauksme"), "{html}");
+    // The page's answer was counted: one more through the API shows both.
+    let (_, counts) = app
+        .post(
+            "/api/v1/kb/articles/e-adrese/feedback",
+            None,
+            serde_json::json!({"helpful": true}),
+        )
+        .await;
+    assert_eq!(
+        (counts["helpful"].as_i64(), counts["not_helpful"].as_i64()),
+        (Some(1), Some(1)),
+        "{counts}"
+    );
+
+    // The service page leads to the assistant and to a request for this service.
+    let (_, _, html) = page(app, "/services/PMLP-003").await;
+    assert!(
+        html.contains("href=\"/assistant\"")
+            && html.contains("href=\"/requests/new?service=PMLP-003\""),
+        "{html}"
+    );
+}
+on_every_backend!(article_feedback_and_help_links, feedback_scenario);
