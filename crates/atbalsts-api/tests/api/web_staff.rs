@@ -429,3 +429,57 @@ async fn workspace_scenario(app: &TestApp) {
     );
 }
 on_every_backend!(staff_sign_in_and_work_tickets, workspace_scenario);
+
+async fn paging_scenario(app: &TestApp) {
+    app.staff().await;
+    app.store
+        .set_password("ilze@pmlp.lv", PASSWORD)
+        .await
+        .unwrap();
+    for n in 0..27 {
+        app.citizen_ticket("PMLP-003", &format!("Jautājums {n:02}"))
+            .await;
+    }
+    let mut b = Browser::new();
+    sign_in(app, &mut b, "ilze@pmlp.lv", PASSWORD).await;
+    for queue in ["unassigned", "recent"] {
+        let (s, _, html) = b.get(app, &format!("/staff?queue={queue}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(
+            html.matches("<tr><td><a href=\"/staff/tickets/").count(),
+            25,
+            "{html}"
+        );
+        assert!(
+            html.contains("Jautājums 26") && !html.contains("Jautājums 01"),
+            "newest first: {html}"
+        );
+        let marker = "rel=\"next\"";
+        let end = html.find(marker).expect("a next page");
+        let start = html[..end].rfind("href=\"").unwrap() + 6;
+        let next = html[start..end]
+            .trim_end_matches("\" ")
+            .replace("&#38;", "&");
+        let (s, _, html) = b.get(app, &next).await;
+        assert_eq!(s, StatusCode::OK, "{next}");
+        assert_eq!(
+            html.matches("<tr><td><a href=\"/staff/tickets/").count(),
+            2,
+            "{next}: {html}"
+        );
+        assert!(
+            html.contains("Jautājums 01") && html.contains("Jautājums 00"),
+            "{html}"
+        );
+        assert!(
+            !html.contains(marker) && html.contains("Uz sākumu"),
+            "{html}"
+        );
+    }
+    let (_, _, html) = b.get(app, "/staff?queue=unassigned").await;
+    assert!(
+        html.contains("Nepiešķirtie <span class=\"badge\">27</span>"),
+        "{html}"
+    );
+}
+on_every_backend!(queues_page_by_keyset, paging_scenario);
