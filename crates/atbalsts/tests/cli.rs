@@ -229,6 +229,7 @@ fn demo_serves_populated_data_with_printed_logins() {
     let mut url = String::new();
     let mut tokens = Vec::new();
     let mut citizen_link = String::new();
+    let mut password = String::new();
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
         if let Some(u) = line.strip_prefix("Atbalsts listening on ") {
@@ -236,8 +237,10 @@ fn demo_serves_populated_data_with_printed_logins() {
         } else if line.starts_with("  ") {
             let parts: Vec<&str> = line.split_whitespace().collect();
             tokens.push((parts[0].to_string(), parts[2].to_string()));
-        } else if line.starts_with("A citizen's ticket") {
-            citizen_link = line.rsplit(' ').next().unwrap().to_string();
+        } else if line.starts_with("A citizen's request") {
+            citizen_link = line.split_whitespace().nth(4).unwrap().to_string();
+        } else if line.starts_with("Staff workspace:") {
+            password = line.rsplit(' ').next().unwrap().to_string();
         } else if line.starts_with("Stop with") {
             break;
         }
@@ -275,6 +278,58 @@ fn demo_serves_populated_data_with_printed_logins() {
     assert_eq!(levels.len(), 3, "{levels:?}");
     let res = client.get(&citizen_link).send().unwrap();
     assert_eq!(res.status(), 200, "{citizen_link}");
+    assert!(
+        citizen_link.contains("/t/"),
+        "the private page: {citizen_link}"
+    );
+    assert!(res.text().unwrap().contains("<html lang=\"lv\">"));
+
+    // The printed password opens the staff workspace.
+    let browser = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = browser.get(format!("{url}/staff/sign-in")).send().unwrap();
+    let cookie = form.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let html = form.text().unwrap();
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).unwrap() + marker.len();
+    let csrf = html[start..].split('"').next().unwrap().to_string();
+    let signed_in = browser
+        .post(format!("{url}/staff/sign-in"))
+        .header("cookie", cookie)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("next", "/staff"),
+            ("email", "ilze.berzina@pmlp.demo.atbalsts.lv"),
+            ("password", password.as_str()),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(signed_in.status(), 303, "password {password:?}");
+    let session = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let queues = browser
+        .get(format!("{url}/staff?queue=unassigned"))
+        .header("cookie", session)
+        .send()
+        .unwrap();
+    assert_eq!(queues.status(), 200);
+    assert!(
+        queues.text().unwrap().contains("/staff/tickets/"),
+        "the workspace shows tickets"
+    );
 
     // The bundled knowledge base is searchable and the assistant answers from it.
     let found: serde_json::Value = client

@@ -10,6 +10,7 @@ use crate::extract::{ClientIp, Json as JsonBody, Query};
 use atbalsts_domain::kb::{self as rules, DraftInput, MAX_NOTE, Snapshot};
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, StaffActor};
+use atbalsts_store::StoreError;
 use atbalsts_store::kb::{
     Article, ArticleDiff, ArticleVersion, FeedbackCounts, StaleArticle, Viewer,
 };
@@ -244,6 +245,75 @@ fn positive(e: &mut Errors, field: &str, n: i64) {
     }
 }
 
+// The writes, shared by the JSON API and the staff workspace's editor: each
+// goes through the store and, when it succeeds, brings this node's search
+// index up to date before the caller answers, so the editor finds the change
+// at once.
+
+/// Create an article (see [`atbalsts_store::Store::create_article`]) and index it.
+pub async fn save_new(
+    s: &AppState,
+    staff: &StaffActor,
+    id: &str,
+    institution: Option<&str>,
+    content: Snapshot,
+    note: Option<&str>,
+) -> Result<Article, StoreError> {
+    let article = s
+        .store
+        .create_article(staff, id, institution, content, note)
+        .await?;
+    s.search.after_edit().await;
+    Ok(article)
+}
+
+/// Replace an article's content from `version` on, and index it.
+pub async fn save_update(
+    s: &AppState,
+    staff: &StaffActor,
+    id: &str,
+    version: i64,
+    content: Snapshot,
+    note: Option<&str>,
+) -> Result<Article, StoreError> {
+    let article = s
+        .store
+        .update_article(staff, id, version, content, note)
+        .await?;
+    s.search.after_edit().await;
+    Ok(article)
+}
+
+/// Change an article's status, and index (or unindex) it.
+pub async fn save_status(
+    s: &AppState,
+    staff: &StaffActor,
+    id: &str,
+    status: &str,
+    version: Option<i64>,
+    note: Option<&str>,
+) -> Result<Article, StoreError> {
+    let article = s
+        .store
+        .set_article_status(staff, id, status, version, note)
+        .await?;
+    s.search.after_edit().await;
+    Ok(article)
+}
+
+/// Make version `n` current again, and index it.
+pub async fn save_restore(
+    s: &AppState,
+    staff: &StaffActor,
+    id: &str,
+    n: i64,
+    note: Option<&str>,
+) -> Result<Article, StoreError> {
+    let article = s.store.restore_article(staff, id, n, note).await?;
+    s.search.after_edit().await;
+    Ok(article)
+}
+
 /// Write a new article (staff whose role writes articles, for their institutions).
 #[utoipa::path(post, path = "/api/v1/kb/articles", tag = "knowledge base", request_body = NewArticleBody,
     responses((status = 201, body = Article), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -275,11 +345,15 @@ pub async fn create(
     );
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    let article = s
-        .store
-        .create_article(staff, &id, institution.as_deref(), content, note.as_deref())
-        .await?;
-    s.search.after_edit().await;
+    let article = save_new(
+        &s,
+        staff,
+        &id,
+        institution.as_deref(),
+        content,
+        note.as_deref(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(article)))
 }
 
@@ -318,11 +392,7 @@ pub async fn update(
     );
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    let article = s
-        .store
-        .update_article(staff, &id, b.version, content, note.as_deref())
-        .await?;
-    s.search.after_edit().await;
+    let article = save_update(&s, staff, &id, b.version, content, note.as_deref()).await?;
     Ok(Json(article))
 }
 
@@ -347,11 +417,7 @@ pub async fn status(
     }
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    let article = s
-        .store
-        .set_article_status(staff, &id, &status, b.version, note.as_deref())
-        .await?;
-    s.search.after_edit().await;
+    let article = save_status(&s, staff, &id, &status, b.version, note.as_deref()).await?;
     Ok(Json(article))
 }
 
@@ -373,11 +439,7 @@ pub async fn restore(
     positive(&mut e, "version", b.version);
     let note = note(&mut e, b.note.as_deref());
     e.finish(()).map_err(ApiError::Invalid)?;
-    let article = s
-        .store
-        .restore_article(staff, &id, b.version, note.as_deref())
-        .await?;
-    s.search.after_edit().await;
+    let article = save_restore(&s, staff, &id, b.version, note.as_deref()).await?;
     Ok(Json(article))
 }
 

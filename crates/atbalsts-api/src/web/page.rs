@@ -85,13 +85,7 @@ impl Page {
     }
 
     /// A staff page: the workspace's links and the sign-out form instead of the portal's.
-    pub fn staff(
-        lang: Lang,
-        title: String,
-        uri: &axum::http::Uri,
-        name: String,
-        csrf: String,
-    ) -> Page {
+    fn staff(lang: Lang, title: String, uri: &axum::http::Uri, name: String, csrf: String) -> Page {
         let mut page = Page::new(lang, title, uri);
         page.home = match lang {
             Lang::Lv => "/staff",

@@ -2,7 +2,7 @@
 //! ticket page behind the link it returns (thread, reply, rating).
 //!
 //! The link carries the ticket's access token; the page is sent with
-//! `Referrer-Policy: no-referrer` and `Cache-Control: no-store` so the token
+//! `Referrer-Policy: same-origin` and `Cache-Control: no-store` so the token
 //! does not leak to other sites or shared caches.
 
 use super::csrf::PublicToken;
@@ -510,13 +510,16 @@ fn absolute(headers: &axum::http::HeaderMap, secure: bool, path: &str) -> String
     format!("{scheme}://{host}{path}")
 }
 
-/// Responses that show the secret link must not be cached or leak it onward.
+/// Responses that show the secret link must not be cached or leak it to other sites.
 fn private(response: Response) -> Response {
     let mut response = response;
     let headers = response.headers_mut();
+    // Not `no-referrer`: with it Chromium sends `Origin: null` on the page's own
+    // forms, which the same-origin check must refuse. `same-origin` keeps the
+    // address (the token) from every other site all the same.
     headers.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response

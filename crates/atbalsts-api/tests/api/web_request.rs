@@ -175,7 +175,7 @@ async fn request_scenario(app: &TestApp) {
         res.headers()
             .get("referrer-policy")
             .and_then(|v| v.to_str().ok()),
-        Some("no-referrer")
+        Some("same-origin")
     );
     assert_eq!(
         res.headers()

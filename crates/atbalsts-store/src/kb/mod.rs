@@ -531,3 +531,87 @@ impl Store {
         })
     }
 }
+
+/// An article in the staff workspace's list (no body).
+#[derive(Debug, Clone, Serialize)]
+pub struct ArticleListing {
+    pub id: String,
+    pub lang: String,
+    pub translation_of: Option<String>,
+    pub institution: Option<String>,
+    pub title: String,
+    pub audience: String,
+    pub kind: String,
+    pub status: String,
+    pub version: i64,
+    pub review_by: Option<String>,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// Whether this staff member may edit it.
+    pub editable: bool,
+}
+
+impl Store {
+    /// The articles a staff member sees in the workspace: every published
+    /// one (internal ones too) and every one they may edit (drafts, archived),
+    /// optionally of one status and one language, most recently changed first.
+    pub async fn staff_articles(
+        &self,
+        staff: &StaffActor,
+        status: Option<&str>,
+        lang: Option<&str>,
+    ) -> Result<Vec<ArticleListing>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            id: String,
+            lang: String,
+            translation_of: Option<String>,
+            institution: Option<String>,
+            title: String,
+            audience: String,
+            kind: String,
+            status: String,
+            version: i64,
+            services: String,
+            review_by: Option<String>,
+            updated_at: i64,
+        }
+        let rows: Vec<Row> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Row>(
+                "SELECT id, lang, translation_of, institution, title, audience, kind, status, version, services, \
+                 review_by, updated_at FROM kb_articles WHERE ($1 IS NULL OR status = $1) \
+                 AND ($2 IS NULL OR lang = $2) ORDER BY updated_at DESC, id",
+            )
+            .bind(status)
+            .bind(lang)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| {
+                let editable = may_edit(staff, r.institution.as_deref(), &r.services);
+                (editable || r.status == "published").then(|| ArticleListing {
+                    id: r.id,
+                    lang: r.lang,
+                    translation_of: r.translation_of,
+                    institution: r.institution,
+                    title: r.title,
+                    audience: r.audience,
+                    kind: r.kind,
+                    status: r.status,
+                    version: r.version,
+                    review_by: r.review_by,
+                    updated_at: rfc3339(r.updated_at),
+                    editable,
+                })
+            })
+            .collect())
+    }
+
+    /// One article as `viewer` may see it, for an editor's screen: unlike
+    /// [`Store::article_for`], opening it does not count as a view.
+    pub async fn article_unviewed(&self, viewer: Viewer<'_>, id: &str) -> Result<Article> {
+        self.load_article(viewer, id).await
+    }
+}

@@ -190,7 +190,7 @@ pub async fn page(
             number: item.number,
             subject: item.subject,
             requester: item.requester.name,
-            status: t(lang, &format!("status-{}", item.status.as_str())),
+            status: t(lang, &format!("staff-status-{}", item.status.as_str())),
             level: item.level.number(),
             handler: match (item.assignee, item.group) {
                 (Some(a), _) => a.name,

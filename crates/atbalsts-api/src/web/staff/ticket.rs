@@ -9,7 +9,7 @@ use crate::search::ArticleQuery;
 use crate::web::csrf;
 use crate::web::i18n::t;
 use crate::web::page::{
-    Page, Problems, article_href, iso_time, local_time, localized, not_found, render, unavailable,
+    Page, Problems, iso_time, local_time, localized, not_found, render, unavailable,
 };
 use askama::Template;
 use atbalsts_domain::{Actor, DomainError, Level, Status};
@@ -236,7 +236,8 @@ async fn show(
                 .hits
                 .into_iter()
                 .map(|h| Link {
-                    href: article_href(lang, &h.id),
+                    // The editor's view: internal articles have no portal page.
+                    href: localized(lang, &format!("/staff/kb/{}", h.id)),
                     text: h.title,
                 })
                 .collect()
@@ -262,7 +263,7 @@ async fn show(
         },
         Fact {
             label: t(lang, "ticket-status"),
-            value: t(lang, &format!("status-{}", ticket.status.as_str())),
+            value: t(lang, &format!("staff-status-{}", ticket.status.as_str())),
         },
         Fact {
             label: t(lang, "col-level"),
@@ -294,12 +295,16 @@ async fn show(
             value: local_time(lang, &ticket.created_at),
         },
     ];
-    if let Some(service) = &ticket.service {
+    if let Some(code) = &ticket.service {
+        let name = match s.store.service(code).await {
+            Ok(sv) => format!("{code} — {}", pick(&sv.name_lv, &sv.name_en)),
+            Err(_) => code.clone(),
+        };
         facts.insert(
             4,
             Fact {
                 label: t(lang, "ticket-service"),
-                value: service.clone(),
+                value: name,
             },
         );
     }
@@ -361,7 +366,7 @@ async fn show(
                 "{} · {} · {}",
                 o.number,
                 o.subject,
-                t(lang, &format!("status-{}", o.status.as_str()))
+                t(lang, &format!("staff-status-{}", o.status.as_str()))
             ),
         })
         .collect();
