@@ -203,6 +203,28 @@ pub fn message(
     )
 }
 
+/// A form whose body could not be read (400).
+pub fn bad_form(lang: Lang, uri: &axum::http::Uri) -> Response {
+    message(
+        lang,
+        uri,
+        StatusCode::BAD_REQUEST,
+        "bad-request-heading",
+        "form-unreadable-text",
+    )
+}
+
+/// A form without a valid CSRF token (403): open the page again and resend.
+pub fn expired_form(lang: Lang, uri: &axum::http::Uri) -> Response {
+    message(
+        lang,
+        uri,
+        StatusCode::FORBIDDEN,
+        "form-expired-heading",
+        "form-expired-text",
+    )
+}
+
 pub fn not_found(lang: Lang, uri: &axum::http::Uri) -> Response {
     message(
         lang,

@@ -503,34 +503,16 @@ pub async fn article_feedback(
         return not_found(lang, &uri);
     }
     let Ok(Form(form)) = form else {
-        return message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
+        return crate::web::page::bad_form(lang, &uri);
     };
     if !PublicToken::verify(&jar, &form.csrf) {
-        return message(
-            lang,
-            &uri,
-            StatusCode::FORBIDDEN,
-            "form-expired-heading",
-            "form-expired-text",
-        );
+        return crate::web::page::expired_form(lang, &uri);
     }
     let helpful = match form.helpful.as_str() {
         "yes" => true,
         "no" => false,
         _ => {
-            return message(
-                lang,
-                &uri,
-                StatusCode::BAD_REQUEST,
-                "bad-request-heading",
-                "form-unreadable-text",
-            );
+            return crate::web::page::bad_form(lang, &uri);
         }
     };
     let comment = form.comment.trim();

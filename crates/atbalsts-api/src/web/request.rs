@@ -8,7 +8,8 @@
 use super::csrf::PublicToken;
 use super::i18n::t;
 use super::page::{
-    Page, Problems, iso_time, local_time, localized, message, not_found, render, unavailable,
+    Page, Problems, bad_form, expired_form, iso_time, local_time, localized, message, not_found,
+    render, unavailable,
 };
 use crate::AppState;
 use crate::extract::ClientIp;
@@ -256,26 +257,6 @@ fn is_phone(s: &str) -> bool {
             .all(|(i, c)| c.is_ascii_digit() || c == ' ' || c == '-' || (c == '+' && i == 0))
 }
 
-fn forbidden_form(lang: Lang, uri: &axum::http::Uri) -> Response {
-    message(
-        lang,
-        uri,
-        StatusCode::FORBIDDEN,
-        "form-expired-heading",
-        "form-expired-text",
-    )
-}
-
-fn bad_form(lang: Lang, uri: &axum::http::Uri) -> Response {
-    message(
-        lang,
-        uri,
-        StatusCode::BAD_REQUEST,
-        "bad-request-heading",
-        "form-unreadable-text",
-    )
-}
-
 async fn submit(
     State(s): State<AppState>,
     Extension(lang): Extension<Lang>,
@@ -288,7 +269,7 @@ async fn submit(
         return bad_form(lang, &uri);
     };
     if !PublicToken::verify(&jar, &form.csrf) {
-        return forbidden_form(lang, &uri);
+        return expired_form(lang, &uri);
     }
     if s.limits.public_write(ip).is_err() {
         return message(
@@ -699,7 +680,7 @@ async fn reply(
         return bad_form(lang, &uri);
     };
     if !PublicToken::verify(&jar, &form.csrf) {
-        return forbidden_form(lang, &uri);
+        return expired_form(lang, &uri);
     }
     if s.limits.public_write(ip).is_err() {
         return message(
@@ -764,7 +745,7 @@ async fn rate(
         return bad_form(lang, &uri);
     };
     if !PublicToken::verify(&jar, &form.csrf) {
-        return forbidden_form(lang, &uri);
+        return expired_form(lang, &uri);
     }
     let actor = match requester(&s, &token).await {
         Ok(Some(a)) => a,

@@ -1,6 +1,7 @@
 //! End-to-end tests over HTTP: one test binary, every scenario on every backend.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod browser;
 mod harness;
 
 mod access;

@@ -181,7 +181,7 @@ async fn feedback_scenario(app: &TestApp) {
         .to_string();
     let html = res.text().await.unwrap();
     assert!(html.contains("Vai šis raksts jums palīdzēja?"), "{html}");
-    let csrf = crate::web_staff::hidden(&html, "csrf");
+    let csrf = crate::browser::hidden(&html, "csrf");
     let post = |form: Vec<(&'static str, String)>, cookie: String| {
         let client = client.clone();
         let url = app.url("/articles/e-adrese/feedback");

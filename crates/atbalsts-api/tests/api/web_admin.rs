@@ -1,9 +1,9 @@
 //! Administration pages: accounts, groups and the register import, each
 //! limited to what the signed-in administrator administers.
 
+use crate::browser::{Browser, hidden, sign_in};
 use crate::harness::{TestApp, scope};
 use crate::on_every_backend;
-use crate::web_staff::{Browser, hidden, sign_in};
 use atbalsts_domain::Role;
 use reqwest::StatusCode;
 use reqwest::header::COOKIE;
@@ -65,7 +65,7 @@ async fn admin_scenario(app: &TestApp) {
         ("password", "short"),
         ("active", "yes"),
     ];
-    let (s, _, html, _) = dace.post(app, "/staff/admin/users/new", &form).await;
+    let (s, _, html) = dace.post(app, "/staff/admin/users/new", &form).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         html.contains("id=\"password-error\"") && html.contains("id=\"role-error\""),
@@ -73,10 +73,10 @@ async fn admin_scenario(app: &TestApp) {
     );
     form[4] = ("institution", "PMLP");
     form[6] = ("password", "jauna droša parole");
-    let (s, location, _, _) = dace.post(app, "/staff/admin/users/new", &form).await;
+    let (s, location, _) = dace.post(app, "/staff/admin/users/new", &form).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/staff/admin?done=user-created"));
-    let (s, _, html, _) = dace.post(app, "/staff/admin/users/new", &form).await;
+    let (s, _, html) = dace.post(app, "/staff/admin/users/new", &form).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "the e-mail is taken");
     assert!(html.contains("id=\"email-error\""), "{html}");
     let mut maris = Browser::new();
@@ -104,7 +104,7 @@ async fn admin_scenario(app: &TestApp) {
     let path = format!("/staff/admin/users/{maris_id}");
     let (s, _, _) = dace.get(app, &path).await;
     assert_eq!(s, StatusCode::OK);
-    let (s, _, html, _) = dace
+    let (s, _, html) = dace
         .post(
             app,
             &path,
@@ -119,7 +119,7 @@ async fn admin_scenario(app: &TestApp) {
         .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"services-error\""), "{html}");
-    let (s, _, _, _) = dace
+    let (s, _, _) = dace
         .post(
             app,
             &path,
@@ -143,7 +143,7 @@ async fn admin_scenario(app: &TestApp) {
     // Someone else's account is not found, and a forged form changes nothing.
     let vid_path = format!("/staff/admin/users/{}", staff.vid_id);
     assert_eq!(dace.get(app, &vid_path).await.0, StatusCode::NOT_FOUND);
-    let (s, _, _, _) = dace
+    let (s, _, _) = dace
         .post(
             app,
             &path,
@@ -170,7 +170,7 @@ async fn admin_scenario(app: &TestApp) {
     );
     let ilze = staff.pmlp_id.to_string();
     let anna = staff.vid_id.to_string();
-    let (s, _, _, _) = dace
+    let (s, _, _) = dace
         .post(
             app,
             "/staff/admin/groups/PMLP-L1",

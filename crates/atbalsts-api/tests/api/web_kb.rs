@@ -4,99 +4,15 @@
 //! restore, status, translations, rights and CSRF; the registers in both
 //! languages.
 
+use crate::browser::{Browser, hidden};
 use crate::harness::TestApp;
 use crate::on_every_backend;
 use atbalsts_domain::kb::parse_article;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+use reqwest::StatusCode;
 
 const PASSWORD: &str = "pareiza parole 2026";
 const ID: &str = "dzivesvietas-deklaresana";
 const EDIT: &str = "/staff/kb/dzivesvietas-deklaresana";
-
-struct Browser {
-    client: Client,
-    cookies: Vec<(String, String)>,
-}
-
-impl Browser {
-    fn new() -> Self {
-        Browser {
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, res: &reqwest::Response) {
-        for set in res.headers().get_all(SET_COOKIE) {
-            let set = set.to_str().unwrap().to_string();
-            let pair = set.split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(name, _)| name != k);
-            if !v.is_empty() {
-                self.cookies.push((k.to_string(), v.to_string()));
-            }
-        }
-    }
-
-    async fn get(&mut self, app: &TestApp, path: &str) -> (StatusCode, Option<String>, String) {
-        let res = self
-            .client
-            .get(app.url(path))
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep(&res);
-        let location = res
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().unwrap().to_string());
-        (res.status(), location, res.text().await.unwrap())
-    }
-
-    async fn post(
-        &mut self,
-        app: &TestApp,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, Option<String>, String) {
-        let res = self
-            .client
-            .post(app.url(path))
-            .header(COOKIE, self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        self.keep(&res);
-        let location = res
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().unwrap().to_string());
-        (res.status(), location, res.text().await.unwrap())
-    }
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("{name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
 
 /// The value of a text input, whatever attributes stand between its name and value.
 fn value_of(html: &str, name: &str) -> String {

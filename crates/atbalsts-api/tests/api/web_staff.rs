@@ -2,120 +2,13 @@
 //! (sessions, throttling, sign-out), queues, the ticket view and its actions,
 //! and registering a contact.
 
+use crate::browser::{Browser, hidden, sign_in};
 use crate::harness::TestApp;
 use crate::on_every_backend;
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+use reqwest::StatusCode;
+use reqwest::header::COOKIE;
 
 const PASSWORD: &str = "pareiza parole 2026";
-
-pub struct Browser {
-    client: Client,
-    cookies: Vec<(String, String)>,
-}
-
-impl Browser {
-    pub fn new() -> Self {
-        Browser {
-            client: Client::builder()
-                .redirect(redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: Vec::new(),
-        }
-    }
-
-    pub fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    fn keep(&mut self, res: &reqwest::Response) -> Vec<String> {
-        let mut raw = Vec::new();
-        for set in res.headers().get_all(SET_COOKIE) {
-            let set = set.to_str().unwrap().to_string();
-            let pair = set.split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            self.cookies.retain(|(name, _)| name != k);
-            if !v.is_empty() {
-                self.cookies.push((k.to_string(), v.to_string()));
-            }
-            raw.push(set);
-        }
-        raw
-    }
-
-    pub async fn get(&mut self, app: &TestApp, path: &str) -> (StatusCode, Option<String>, String) {
-        let res = self
-            .client
-            .get(app.url(path))
-            .header(COOKIE, self.cookie_header())
-            .send()
-            .await
-            .unwrap();
-        self.keep(&res);
-        let location = res
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().unwrap().to_string());
-        (res.status(), location, res.text().await.unwrap())
-    }
-
-    pub async fn post(
-        &mut self,
-        app: &TestApp,
-        path: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, Option<String>, String, Vec<String>) {
-        let res = self
-            .client
-            .post(app.url(path))
-            .header(COOKIE, self.cookie_header())
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let set = self.keep(&res);
-        let location = res
-            .headers()
-            .get(LOCATION)
-            .map(|v| v.to_str().unwrap().to_string());
-        (res.status(), location, res.text().await.unwrap(), set)
-    }
-}
-
-pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("{name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-pub async fn sign_in(
-    app: &TestApp,
-    b: &mut Browser,
-    email: &str,
-    password: &str,
-) -> (StatusCode, Option<String>, String, Vec<String>) {
-    let (_, _, html) = b.get(app, "/staff/sign-in").await;
-    let csrf = hidden(&html, "csrf");
-    b.post(
-        app,
-        "/staff/sign-in",
-        &[
-            ("csrf", &csrf),
-            ("next", "/staff/tickets/1"),
-            ("email", email),
-            ("password", password),
-        ],
-    )
-    .await
-}
 
 async fn workspace_scenario(app: &TestApp) {
     let staff = app.staff().await;
@@ -148,19 +41,21 @@ async fn workspace_scenario(app: &TestApp) {
     );
 
     // A wrong password: 401, a message that does not say which part was wrong.
-    let (s, _, html, set) = sign_in(app, &mut b, "ilze@pmlp.lv", "nepareiza parole").await;
+    let (s, _, html) = sign_in(app, &mut b, "ilze@pmlp.lv", "nepareiza parole").await;
+    let set = b.last_set.clone();
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(
         html.contains("E-pasta adrese vai parole nav pareiza."),
         "{html}"
     );
     assert!(set.is_empty(), "no session: {set:?}");
-    let (s, _, html, _) = sign_in(app, &mut b, "nav@pmlp.lv", PASSWORD).await;
+    let (s, _, html) = sign_in(app, &mut b, "nav@pmlp.lv", PASSWORD).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(html.contains("E-pasta adrese vai parole nav pareiza."));
 
     // The right one: a session cookie with safe flags, back to where the person was going.
-    let (s, location, _, set) = sign_in(app, &mut b, "Ilze@PMLP.lv", PASSWORD).await;
+    let (s, location, _) = sign_in(app, &mut b, "Ilze@PMLP.lv", PASSWORD).await;
+    let set = b.last_set.clone();
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/staff/tickets/1"));
     let session = set
@@ -205,7 +100,7 @@ async fn workspace_scenario(app: &TestApp) {
     );
 
     // A form without the session's token is refused and changes nothing.
-    let (s, _, _, _) = b
+    let (s, _, _) = b
         .post(
             app,
             "/staff/tickets/1/reply",
@@ -215,12 +110,12 @@ async fn workspace_scenario(app: &TestApp) {
     assert_eq!(s, StatusCode::FORBIDDEN);
 
     // Take it, reply, note: each lands, the requester sees the reply but not the note.
-    let (s, location, _, _) = b
+    let (s, location, _) = b
         .post(app, "/staff/tickets/1/take", &[("csrf", &csrf)])
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/staff/tickets/1?done=take"));
-    let (s, _, _, _) = b
+    let (s, _, _) = b
         .post(
             app,
             "/staff/tickets/1/reply",
@@ -232,7 +127,7 @@ async fn workspace_scenario(app: &TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _, _, _) = b
+    let (s, _, _) = b
         .post(
             app,
             "/staff/tickets/1/note",
@@ -262,7 +157,7 @@ async fn workspace_scenario(app: &TestApp) {
     );
 
     // Escalating asks for a reason; with one, the ticket goes to level 2.
-    let (s, _, html, _) = b
+    let (s, _, html) = b
         .post(
             app,
             "/staff/tickets/1/level",
@@ -275,7 +170,7 @@ async fn workspace_scenario(app: &TestApp) {
         html.contains("<details open>\n<summary>Nodot 2. līmenim"),
         "the form with the error is open: {html}"
     );
-    let (s, _, _, _) = b
+    let (s, _, _) = b
         .post(
             app,
             "/staff/tickets/1/level",
@@ -292,7 +187,7 @@ async fn workspace_scenario(app: &TestApp) {
     assert_eq!(ticket["level"], 2);
 
     // A rule that says no (a specialist resolving is allowed; resolving twice is not): 409 with the reason.
-    let (s, _, _, _) = b
+    let (s, _, _) = b
         .post(
             app,
             "/staff/tickets/1/resolve",
@@ -300,7 +195,7 @@ async fn workspace_scenario(app: &TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
-    let (s, _, html, _) = b
+    let (s, _, html) = b
         .post(
             app,
             "/staff/tickets/1/resolve",
@@ -341,7 +236,7 @@ async fn workspace_scenario(app: &TestApp) {
         ("resolved", "yes"),
         ("resolution", "Iesniegums pieņemts."),
     ];
-    let (s, _, html, _) = b.post(app, "/staff/contacts/new", &visit).await;
+    let (s, _, html) = b.post(app, "/staff/contacts/new", &visit).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"location-error\""), "{html}");
     let (_, locations) = app.get("/api/v1/locations", None).await;
@@ -353,7 +248,7 @@ async fn workspace_scenario(app: &TestApp) {
         .to_string();
     let mut visit = visit;
     visit[2] = ("location", &location_id);
-    let (s, location, _, _) = b.post(app, "/staff/contacts/new", &visit).await;
+    let (s, location, _) = b.post(app, "/staff/contacts/new", &visit).await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{location:?}");
     let location = location.unwrap();
     let new_id: i64 = location
@@ -380,7 +275,7 @@ async fn workspace_scenario(app: &TestApp) {
 
     // Sign out: the session ends in the database, so the old cookie opens nothing.
     let old = b.cookie_header();
-    let (s, location, _, _) = b.post(app, "/staff/sign-out", &[("csrf", &csrf)]).await;
+    let (s, location, _) = b.post(app, "/staff/sign-out", &[("csrf", &csrf)]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/staff/sign-in?signed_out=1"));
     let res = app
@@ -406,7 +301,8 @@ async fn workspace_scenario(app: &TestApp) {
             StatusCode::UNAUTHORIZED
         );
     }
-    let (s, _, html, set) = sign_in(app, &mut t, "janis@pmlp.lv", PASSWORD).await;
+    let (s, _, html) = sign_in(app, &mut t, "janis@pmlp.lv", PASSWORD).await;
+    let set = t.last_set.clone();
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert!(
         html.contains("Pārāk daudz neveiksmīgu mēģinājumu"),

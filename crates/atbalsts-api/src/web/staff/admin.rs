@@ -65,16 +65,6 @@ fn staff_page(lang: Lang, title: String, uri: &axum::http::Uri, session: &Sessio
     Page::workspace(lang, title, uri, &session.staff, &session.csrf_token)
 }
 
-fn bad_csrf(lang: Lang, uri: &axum::http::Uri) -> Response {
-    message(
-        lang,
-        uri,
-        StatusCode::FORBIDDEN,
-        "form-expired-heading",
-        "form-expired-text",
-    )
-}
-
 fn scopes_text(scopes: &[Scope]) -> String {
     if scopes.is_empty() {
         return "—".into();
@@ -433,16 +423,10 @@ async fn create_user(
         Err(response) => return response,
     };
     let Ok(Form(form)) = form else {
-        return message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
+        return crate::web::page::bad_form(lang, &uri);
     };
     if !csrf::same(&session.csrf_token, &form.csrf) {
-        return bad_csrf(lang, &uri);
+        return crate::web::page::expired_form(lang, &uri);
     }
     let mut p = Problems::default();
     let email = form.email.trim().to_lowercase();
@@ -569,16 +553,10 @@ async fn update_user(
         Err(response) => return response,
     };
     let Ok(Form(mut form)) = form else {
-        return message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
+        return crate::web::page::bad_form(lang, &uri);
     };
     if !csrf::same(&session.csrf_token, &form.csrf) {
-        return bad_csrf(lang, &uri);
+        return crate::web::page::expired_form(lang, &uri);
     }
     let account = match account_in_care(&s, &session.staff, &id).await {
         Ok(Some(a)) => a,
@@ -725,16 +703,10 @@ async fn update_group(
         Err(response) => return response,
     };
     let Ok(Form(form)) = form else {
-        return message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
+        return crate::web::page::bad_form(lang, &uri);
     };
     if !csrf::same(&session.csrf_token, &form.csrf) {
-        return bad_csrf(lang, &uri);
+        return crate::web::page::expired_form(lang, &uri);
     }
     let group = match group_of(&s, &session.staff, &code).await {
         Ok(Some(g)) => g,
@@ -864,15 +836,7 @@ async fn import(
             "admin-import-forbidden",
         );
     }
-    let unreadable = |lang| {
-        message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        )
-    };
+    let unreadable = |lang| crate::web::page::bad_form(lang, &uri);
     let Ok(mut multipart) = multipart else {
         return unreadable(lang);
     };
@@ -913,7 +877,7 @@ async fn import(
         }
     }
     if !csrf_ok {
-        return bad_csrf(lang, &uri);
+        return crate::web::page::expired_form(lang, &uri);
     }
     if files == 0 && errors.is_empty() {
         errors.push(t(lang, "admin-import-none"));

@@ -2,9 +2,8 @@
 //! a visit at a customer service centre's visitor workstation becomes a
 //! ticket, already resolved when the question was answered on the spot.
 
-use super::signed_in;
+use super::{posted, signed_in};
 use crate::AppState;
-use crate::web::csrf;
 use crate::web::i18n::t;
 use crate::web::page::{Page, Problems, localized, render, unavailable};
 use askama::Template;
@@ -207,28 +206,10 @@ pub async fn submit(
     jar: CookieJar,
     form: Result<Form<ContactForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let session = match signed_in(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
-    let Ok(Form(form)) = form else {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
-    };
-    if !csrf::same(&session.csrf_token, &form.csrf) {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::FORBIDDEN,
-            "form-expired-heading",
-            "form-expired-text",
-        );
-    }
     let mut p = Problems::default();
     let channel = CHANNELS
         .iter()

@@ -5,10 +5,9 @@
 //! the same functions as the JSON API (`routes::kb::save_*`), so the same
 //! rules apply and the search index is updated before the answer.
 
-use super::signed_in;
+use super::{posted, signed_in};
 use crate::AppState;
 use crate::routes::kb::{save_new, save_restore, save_status, save_update};
-use crate::web::csrf;
 use crate::web::i18n::t;
 use crate::web::page::{
     FieldProblem, Page, Problems, article_href, local_time, localized, message, not_found, render,
@@ -69,26 +68,6 @@ fn may_edit(staff: &StaffActor, a: &Article) -> bool {
         },
     )
     .is_ok()
-}
-
-fn bad_form(lang: Lang, uri: &Uri) -> Response {
-    message(
-        lang,
-        uri,
-        StatusCode::BAD_REQUEST,
-        "bad-request-heading",
-        "form-unreadable-text",
-    )
-}
-
-fn expired(lang: Lang, uri: &Uri) -> Response {
-    message(
-        lang,
-        uri,
-        StatusCode::FORBIDDEN,
-        "form-expired-heading",
-        "form-expired-text",
-    )
 }
 
 fn forbidden(lang: Lang, uri: &Uri) -> Response {
@@ -767,25 +746,6 @@ pub async fn edit(
     )
 }
 
-/// The session and the form, or the page to answer instead (sign-in, 400, 403).
-async fn posted<F>(
-    s: &AppState,
-    lang: Lang,
-    uri: &Uri,
-    jar: &CookieJar,
-    form: Result<Form<F>, axum_extra::extract::FormRejection>,
-    token: impl Fn(&F) -> &str,
-) -> Result<(Session, F), Response> {
-    let session = signed_in(s, jar, lang, uri).await?;
-    let Ok(Form(form)) = form else {
-        return Err(bad_form(lang, uri));
-    };
-    if !csrf::same(&session.csrf_token, token(&form)) {
-        return Err(expired(lang, uri));
-    }
-    Ok((session, form))
-}
-
 pub async fn save(
     State(s): State<AppState>,
     Extension(lang): Extension<Lang>,
@@ -806,7 +766,7 @@ pub async fn save(
         return forbidden(lang, &uri);
     }
     let Some(version) = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
-        return bad_form(lang, &uri);
+        return crate::web::page::bad_form(lang, &uri);
     };
     let (content, note, problems) = check(lang, &form, false);
     if form.action == "preview" {
@@ -1091,7 +1051,7 @@ pub async fn status(
     }
     let version = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0);
     let Some(status) = STATUSES.iter().find(|st| **st == form.status) else {
-        return bad_form(lang, &uri);
+        return crate::web::page::bad_form(lang, &uri);
     };
     match save_status(&s, &session.staff, &id, status, version, None).await {
         Ok(_) => {
@@ -1183,7 +1143,7 @@ pub async fn restore(
         return forbidden(lang, &uri);
     }
     let Some(n) = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
-        return bad_form(lang, &uri);
+        return crate::web::page::bad_form(lang, &uri);
     };
     match save_restore(&s, &session.staff, &id, n, None).await {
         Ok(_) => {

@@ -77,6 +77,25 @@ async fn signed_in(
     })
 }
 
+/// The session and the form, or the page to answer instead (sign-in, 400, 403).
+pub(super) async fn posted<F>(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    jar: &CookieJar,
+    form: Result<axum_extra::extract::Form<F>, axum_extra::extract::FormRejection>,
+    token: impl Fn(&F) -> &str,
+) -> Result<(Session, F), Response> {
+    let session = signed_in(s, jar, lang, uri).await?;
+    let Ok(axum_extra::extract::Form(form)) = form else {
+        return Err(crate::web::page::bad_form(lang, uri));
+    };
+    if !csrf::same(&session.csrf_token, token(&form)) {
+        return Err(crate::web::page::expired_form(lang, uri));
+    }
+    Ok((session, form))
+}
+
 /// Percent-encode a path for a query value.
 fn urlencoding(s: &str) -> String {
     s.bytes()

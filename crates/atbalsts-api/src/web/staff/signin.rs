@@ -113,22 +113,10 @@ pub async fn submit(
     form: Result<Form<SignInForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
+        return crate::web::page::bad_form(lang, &uri);
     };
     if !PublicToken::verify(&jar, &form.csrf) {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::FORBIDDEN,
-            "form-expired-heading",
-            "form-expired-text",
-        );
+        return crate::web::page::expired_form(lang, &uri);
     }
     let again = |problems: Problems, status: StatusCode| {
         sign_in_page(
@@ -199,13 +187,7 @@ pub async fn sign_out(
     };
     let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
     if !csrf::same(&session.csrf_token, &token) {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::FORBIDDEN,
-            "form-expired-heading",
-            "form-expired-text",
-        );
+        return crate::web::page::expired_form(lang, &uri);
     }
     let secret = jar
         .get(SESSION_COOKIE)

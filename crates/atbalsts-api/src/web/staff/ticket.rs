@@ -3,10 +3,9 @@
 //! (reply, note, take, group, level, transfer, resolve, reopen). Every action
 //! goes through the same store call as the API, so the same rules apply.
 
-use super::signed_in;
+use super::{posted, signed_in};
 use crate::AppState;
 use crate::search::ArticleQuery;
-use crate::web::csrf;
 use crate::web::i18n::t;
 use crate::web::page::{
     Page, Problems, iso_time, local_time, localized, not_found, render, unavailable,
@@ -474,31 +473,13 @@ pub async fn act(
     jar: CookieJar,
     form: Result<Form<ActionForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let session = match signed_in(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
     let Some(id) = parse_id(&id) else {
         return not_found(lang, &uri);
     };
-    let Ok(Form(form)) = form else {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::BAD_REQUEST,
-            "bad-request-heading",
-            "form-unreadable-text",
-        );
-    };
-    if !csrf::same(&session.csrf_token, &form.csrf) {
-        return crate::web::page::message(
-            lang,
-            &uri,
-            StatusCode::FORBIDDEN,
-            "form-expired-heading",
-            "form-expired-text",
-        );
-    }
     let mut problems = Problems::default();
     let text = |v: &str| v.trim().to_string();
     let required = |problems: &mut Problems, field: &'static str, v: &str, max: usize| {
