@@ -2,6 +2,7 @@
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
+use crate::users::scope_errors;
 use atbalsts_domain::{FieldError, Role, Scope};
 
 /// A staff account as administrators see it.
@@ -93,33 +94,7 @@ impl Store {
             if found == 0 {
                 return Err(StoreError::NotFound(format!("no staff account {id}")));
             }
-            let mut errors = Vec::new();
-            for s in scopes {
-                let known: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM institutions WHERE code = $1")
-                        .bind(&s.institution)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if known == 0 {
-                    errors.push(FieldError::new(
-                        "institution",
-                        format!("no institution with code {}", s.institution),
-                    ));
-                }
-                if let Some(service) = &s.service {
-                    let owner: Option<String> =
-                        sqlx::query_scalar("SELECT institution FROM services WHERE code = $1")
-                            .bind(service)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if owner.as_deref() != Some(s.institution.as_str()) {
-                        errors.push(FieldError::new(
-                            "services",
-                            format!("{service} is not a service of {}", s.institution),
-                        ));
-                    }
-                }
-            }
+            let errors = scope_errors!(&mut *tx, scopes);
             if !errors.is_empty() {
                 return Err(StoreError::invalid(errors));
             }

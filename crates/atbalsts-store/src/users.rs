@@ -15,6 +15,47 @@ pub struct NewUser {
     pub scopes: Vec<Scope>,
 }
 
+/// Field errors for scopes that name an unknown institution, or a service
+/// that is not that institution's.
+macro_rules! scope_errors {
+    ($tx:expr, $scopes:expr) => {{
+        let mut errors = Vec::new();
+        for s in $scopes {
+            let known: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM institutions WHERE code = $1")
+                    .bind(&s.institution)
+                    .fetch_one($tx)
+                    .await?;
+            if known == 0 {
+                errors.push(FieldError::new(
+                    "institution",
+                    format!("no institution with code {}", s.institution),
+                ));
+            }
+            if let Some(service) = &s.service {
+                let owner: Option<String> =
+                    sqlx::query_scalar("SELECT institution FROM services WHERE code = $1")
+                        .bind(service)
+                        .fetch_optional($tx)
+                        .await?;
+                match owner {
+                    None => errors.push(FieldError::new(
+                        "service",
+                        format!("no service with code {service}"),
+                    )),
+                    Some(owner) if owner != s.institution => errors.push(FieldError::new(
+                        "service",
+                        format!("{service} is not a service of {}", s.institution),
+                    )),
+                    Some(_) => {}
+                }
+            }
+        }
+        errors
+    }};
+}
+pub(crate) use scope_errors;
+
 /// Build the actor from stored columns; `service = ''` means the whole institution.
 pub(crate) fn staff_actor(
     user_id: i64,
@@ -55,33 +96,7 @@ impl Store {
                     user.email
                 )));
             }
-            let mut errors = Vec::new();
-            for s in &user.scopes {
-                let known: i64 =
-                    sqlx::query_scalar("SELECT COUNT(*) FROM institutions WHERE code = $1")
-                        .bind(&s.institution)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                if known == 0 {
-                    errors.push(FieldError::new(
-                        "institution",
-                        format!("no institution with code {}", s.institution),
-                    ));
-                }
-                if let Some(service) = &s.service {
-                    let owner: Option<String> =
-                        sqlx::query_scalar("SELECT institution FROM services WHERE code = $1")
-                            .bind(service)
-                            .fetch_optional(&mut *tx)
-                            .await?;
-                    if owner.is_none() {
-                        errors.push(FieldError::new(
-                            "service",
-                            format!("no service with code {service}"),
-                        ));
-                    }
-                }
-            }
+            let errors = scope_errors!(&mut *tx, &user.scopes);
             if !errors.is_empty() {
                 return Err(StoreError::invalid(errors));
             }

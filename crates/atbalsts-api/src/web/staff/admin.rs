@@ -399,7 +399,7 @@ fn access_of(lang: Lang, form: &UserForm, p: &mut Problems) -> (Option<Role>, Ve
 /// Put a refusal of the rules next to the field it concerns.
 fn rule_problem(lang: Lang, p: &mut Problems, e: &DomainError) {
     match e {
-        DomainError::Invalid(errors) if errors.iter().any(|f| f.field == "services") => {
+        DomainError::Invalid(errors) if errors.iter().any(|f| f.field == "service") => {
             p.add(lang, "services", "admin-error-services");
         }
         DomainError::Invalid(errors) if errors.iter().any(|f| f.field == "email") => {
