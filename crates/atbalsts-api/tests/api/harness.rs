@@ -100,12 +100,25 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
             .expect("group");
     }
 
+    let (base, tx) = serve(store.clone()).await;
+    TestApp {
+        backend,
+        base,
+        client: Client::new(),
+        store,
+        _dir: dir,
+        _shutdown: tx,
+    }
+}
+
+/// A server over `store` on a free loopback port: its address and its stop switch.
+async fn serve(store: Store) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let server_store = store.clone();
+    let server_store = store;
     tokio::spawn(async move {
         let config = atbalsts_api::ApiConfig {
             public_creates_per_minute: 40,
@@ -120,13 +133,14 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
         })
         .await;
     });
-    TestApp {
-        backend,
-        base,
-        client: Client::new(),
-        store,
-        _dir: dir,
-        _shutdown: tx,
+    (base, tx)
+}
+
+impl TestApp {
+    /// Another app node over the same database, with its own memory (caches,
+    /// limits, search index): what a second server behind a load balancer is.
+    pub async fn second_node(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
+        serve(self.store.clone()).await
     }
 }
 

@@ -186,6 +186,53 @@ async fn admin_scenario(app: &TestApp) {
         "VID's person was not added"
     );
 
+    // A new group: only in an institution this administrator administers; a taken code is refused.
+    let group = |code: &'static str, institution: &'static str| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("code", code.to_string()),
+            ("institution", institution.to_string()),
+            ("name_lv", "PMLP pasu eksperti".to_string()),
+            ("name_en", String::new()),
+            ("level", "2".to_string()),
+        ]
+    };
+    let post_group = |form: Vec<(&'static str, String)>| {
+        let cookie = dace.cookie_header();
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let url = app.url("/staff/admin/groups/new");
+        async move {
+            let res = client
+                .post(url)
+                .header(COOKIE, cookie)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (s, html) = post_group(group("VID-PASES", "VID")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"institution-error\""), "{html}");
+    let (s, html) = post_group(group("PMLP-L1", "PMLP")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("id=\"code-error\""), "{html}");
+    let (s, _) = post_group(group("pmlp-pases", "PMLP")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let groups = app.store.groups(Some("PMLP")).await.unwrap();
+    let made = groups
+        .iter()
+        .find(|g| g.code == "PMLP-PASES")
+        .expect("the new group");
+    assert_eq!(
+        (made.level, made.name_lv.as_str()),
+        (2, "PMLP pasu eksperti")
+    );
+
     // The register import: the institution's administrator may not, the system administrator may.
     assert_eq!(
         dace.get(app, "/staff/admin/import").await.0,

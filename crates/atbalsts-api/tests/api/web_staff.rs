@@ -66,6 +66,23 @@ async fn workspace_scenario(app: &TestApp) {
         assert!(session.contains(flag), "{flag}: {session}");
     }
 
+    // The session lives in the database: another node serves the same person.
+    let (other, _stop) = app.second_node().await;
+    let res = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{other}/staff?queue=unassigned"))
+        .header(COOKIE, b.cookie_header())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the second node knows the session"
+    );
+
     // Queues: counts and the citizen's ticket among the unassigned.
     let (s, _, html) = b.get(app, "/staff?queue=unassigned").await;
     assert_eq!(s, StatusCode::OK);

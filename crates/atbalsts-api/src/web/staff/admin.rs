@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/staff/admin", get(overview))
         .route("/staff/admin/users/new", get(new_user).post(create_user))
         .route("/staff/admin/users/{id}", get(edit_user).post(update_user))
+        .route("/staff/admin/groups/new", get(new_group).post(create_group))
         .route(
             "/staff/admin/groups/{code}",
             get(edit_group).post(update_group),
@@ -116,6 +117,8 @@ struct OverviewPage {
     users_heading: String,
     new_user: String,
     new_user_href: String,
+    new_group: String,
+    new_group_href: String,
     users: Vec<UserRow>,
     groups_heading: String,
     groups: Vec<GroupRow>,
@@ -201,6 +204,8 @@ async fn overview(
             users_heading: k("admin-users"),
             new_user: k("admin-new-user"),
             new_user_href: localized(lang, "/staff/admin/users/new"),
+            new_group: k("admin-new-group"),
+            new_group_href: localized(lang, "/staff/admin/groups/new"),
             users,
             groups_heading: k("admin-groups"),
             groups,
@@ -734,6 +739,177 @@ async fn update_group(
         return unavailable(lang, &uri, &e.to_string());
     }
     Redirect::to(&localized(lang, "/staff/admin?done=group-updated")).into_response()
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewGroupForm {
+    csrf: String,
+    code: String,
+    institution: String,
+    name_lv: String,
+    name_en: String,
+    level: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_admin_new_group.html")]
+struct NewGroupPage {
+    page: Page,
+    action: String,
+    csrf: String,
+    form: NewGroupForm,
+    institutions: Vec<Choice>,
+    l: Vec<String>,
+    problems: Problems,
+    problems_heading: String,
+}
+
+async fn new_group_page(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    session: &Session,
+    form: NewGroupForm,
+    problems: Problems,
+) -> Response {
+    let institutions = match s.store.institutions().await {
+        Ok(list) => list,
+        Err(e) => return unavailable(lang, uri, &e.to_string()),
+    };
+    let k = |key: &str| t(lang, key);
+    render(
+        if problems.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        NewGroupPage {
+            page: staff_page(lang, k("admin-new-group"), uri, session),
+            action: localized(lang, "/staff/admin/groups/new"),
+            csrf: session.csrf_token.clone(),
+            form,
+            institutions: institutions
+                .into_iter()
+                .filter(|i| administers(&session.staff, &i.code))
+                .map(|i| Choice {
+                    label: format!("{} — {}", i.code, i.name_lv),
+                    value: i.code,
+                })
+                .collect(),
+            l: [
+                "admin-group-code",
+                "admin-group-code-hint",
+                "admin-institution",
+                "admin-group-name-lv",
+                "admin-group-name-en",
+                "col-level",
+                "level-1",
+                "level-2",
+                "action-submit",
+            ]
+            .iter()
+            .map(|key| k(key))
+            .collect(),
+            problems,
+            problems_heading: k("form-problems-heading"),
+        },
+    )
+}
+
+async fn new_group(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    jar: CookieJar,
+) -> Response {
+    let session = match administrator(&s, &jar, lang, &uri).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let form = NewGroupForm {
+        level: "1".into(),
+        ..NewGroupForm::default()
+    };
+    new_group_page(&s, lang, &uri, &session, form, Problems::default()).await
+}
+
+async fn create_group(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    jar: CookieJar,
+    form: Result<Form<NewGroupForm>, axum_extra::extract::FormRejection>,
+) -> Response {
+    let session = match administrator(&s, &jar, lang, &uri).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Ok(Form(form)) = form else {
+        return crate::web::page::bad_form(lang, &uri);
+    };
+    if !csrf::same(&session.csrf_token, &form.csrf) {
+        return crate::web::page::expired_form(lang, &uri);
+    }
+    let mut p = Problems::default();
+    let code = form.code.trim().to_uppercase();
+    let code_ok = (2..=40).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !code_ok {
+        p.add(lang, "code", "admin-error-group-code");
+    }
+    let institution = form.institution.trim().to_string();
+    if authorize_group(&session.staff, &institution).is_err() {
+        p.add(lang, "institution", "admin-error-institution");
+    }
+    let name_lv = form.name_lv.trim().to_string();
+    if name_lv.is_empty() || name_lv.chars().count() > MAX_NAME {
+        p.add(lang, "name_lv", "action-error-required");
+    }
+    let name_en = Some(form.name_en.trim().to_string()).filter(|n| !n.is_empty());
+    if name_en
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NAME)
+    {
+        p.add(lang, "name_en", "action-error-long");
+    }
+    let level = match form.level.as_str() {
+        "1" => 1,
+        "2" => 2,
+        _ => {
+            p.add(lang, "level", "action-error-choose");
+            0
+        }
+    };
+    if p.is_empty() {
+        match s.store.groups(None).await {
+            Ok(groups) if groups.iter().any(|g| g.code == code) => {
+                p.add(lang, "code", "admin-error-group-taken");
+            }
+            Ok(_) => {}
+            Err(e) => return unavailable(lang, &uri, &e.to_string()),
+        }
+    }
+    if !p.is_empty() {
+        return new_group_page(&s, lang, &uri, &session, form, p).await;
+    }
+    if let Err(e) = s
+        .store
+        .upsert_group(
+            &code,
+            &institution,
+            &name_lv,
+            name_en.as_deref(),
+            level,
+            &[],
+        )
+        .await
+    {
+        return unavailable(lang, &uri, &e.to_string());
+    }
+    Redirect::to(&localized(lang, &format!("/staff/admin/groups/{code}"))).into_response()
 }
 
 struct ReportLine {
