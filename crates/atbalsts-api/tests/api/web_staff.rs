@@ -167,6 +167,16 @@ async fn workspace_scenario(app: &TestApp) {
         seen.contains("ekrānattēlu") && !seen.contains("E3007"),
         "{seen}"
     );
+    let (_, _, html) = b.get(app, "/staff/tickets/1?done=take").await;
+    assert!(
+        html.contains("Pieprasījums piešķirts jums.") && !html.contains("/staff/tickets/1/take"),
+        "taken: {html}"
+    );
+    let (_, _, html) = b.get(app, "/staff/tickets/1?done=bogus").await;
+    assert!(
+        !html.contains("done-bogus") && !html.contains("role=\"status\""),
+        "{html}"
+    );
     let (_, _, html) = b.get(app, "/staff/tickets/1?done=note").await;
     assert!(
         html.contains("Piezīme pievienota.") && html.contains("iekšēja piezīme"),

@@ -71,6 +71,8 @@ struct TicketPage {
     action_base: String,
     open: bool,
     resolved: bool,
+    /// Assigned to the person looking: no "take it".
+    mine: bool,
     level: u8,
     groups: Vec<Choice>,
     institutions: Vec<Choice>,
@@ -138,6 +140,19 @@ impl ActionTexts {
     }
 }
 
+/// What `?done=` may report: the actions, and a registered contact.
+const DONE: [&str; 9] = [
+    "reply",
+    "note",
+    "take",
+    "group",
+    "level",
+    "transfer",
+    "resolve",
+    "reopen",
+    "registered",
+];
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ViewParams {
@@ -164,9 +179,9 @@ pub async fn page(
         return not_found(lang, &uri);
     };
     let done = params.map(|Query(p)| p.done).unwrap_or_default();
-    let notice =
-        (!done.is_empty() && done.len() < 30 && done.chars().all(|c| c.is_ascii_lowercase()))
-            .then(|| t(lang, &format!("done-{done}")));
+    let notice = DONE
+        .contains(&done.as_str())
+        .then(|| t(lang, &format!("done-{done}")));
     show(
         &s,
         lang,
@@ -407,6 +422,7 @@ async fn show(
             action_base: localized(lang, &format!("/staff/tickets/{id}")),
             open: ticket.status != Status::Closed,
             resolved: ticket.status == Status::Resolved,
+            mine: ticket.assignee.as_ref().map(|a| a.id) == Some(session.staff.user_id),
             level: ticket.level.number(),
             groups: groups
                 .into_iter()
