@@ -19,6 +19,8 @@ pub struct Api {
     tickets: String,
     services: String,
     kb_search: String,
+    /// The server's address, for pages.
+    base: String,
     assistant: String,
     shown_errors: AtomicUsize,
 }
@@ -49,6 +51,7 @@ impl Api {
             tickets: format!("{}/api/v1/tickets", target.base),
             services: format!("{}/api/v1/services", target.base),
             kb_search: format!("{}/api/v1/kb/search", target.base),
+            base: target.base.clone(),
             assistant: format!("{}/api/v1/assistant/query", target.base),
             shown_errors: AtomicUsize::new(0),
         })
@@ -129,6 +132,16 @@ impl Api {
                 None
             }
         }
+    }
+
+    /// A portal page as a browser asks for it; its size in bytes.
+    pub async fn page(&self, path: &str, query: &[(&str, &str)], t: &mut Tally) -> Option<usize> {
+        let req = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .header("accept", "text/html");
+        self.timed(path, req, t).await.map(|body| body.len())
     }
 
     /// One question to the assistant, in a new conversation or continuing `session`.

@@ -65,6 +65,9 @@ pub enum Scenario {
     KbSearch,
     /// POST /api/v1/assistant/query with the same queries; every fourth continues a conversation.
     Assistant,
+    /// The portal's HTML pages: the search results page for the same queries in turn, and
+    /// every fourth request the home page (life situations).
+    Portal,
     /// Write COUNT synthetic knowledge-base articles as Markdown files for `atbalsts import kb OUT`
     /// (offline: no server, no token).
     KbGenerate {

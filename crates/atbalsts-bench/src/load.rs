@@ -24,6 +24,8 @@ pub enum Workload {
     /// Assistant questions, in turn like `Search`; every fourth question of a client continues
     /// that client's last conversation, the others start a new one.
     Assistant(Arc<AtomicU64>),
+    /// Portal pages: search results for the query list in turn, every fourth the home page.
+    Portal(Arc<AtomicU64>),
 }
 
 /// The next query of the rotating list.
@@ -190,6 +192,15 @@ async fn client(
             }
             Workload::Search(counter) => {
                 api.search(next_query(counter), &mut t).await;
+            }
+            Workload::Portal(counter) => {
+                // The counter also turns the query list: each query comes round in turn.
+                let query = next_query(counter);
+                if counter.load(Ordering::Relaxed) % 4 == 0 {
+                    api.page("/", &[], &mut t).await;
+                } else {
+                    api.page("/search", &[("q", query.q)], &mut t).await;
+                }
             }
             Workload::Assistant(counter) => {
                 asked += 1;

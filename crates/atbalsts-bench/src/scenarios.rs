@@ -45,6 +45,10 @@ pub async fn run(
             let work = Workload::Assistant(Arc::new(AtomicU64::new(0)));
             vec![measure(cli, api, "assistant", &work).await?.0]
         }
+        Scenario::Portal => {
+            let work = Workload::Portal(Arc::new(AtomicU64::new(0)));
+            vec![measure(cli, api, "portal", &work).await?.0]
+        }
         Scenario::KbGenerate { .. } => bail!("kb-generate is not a load scenario"),
     })
 }
