@@ -793,7 +793,14 @@ async fn new_group_page(
                 .into_iter()
                 .filter(|i| administers(&session.staff, &i.code))
                 .map(|i| Choice {
-                    label: format!("{} — {}", i.code, i.name_lv),
+                    label: format!(
+                        "{} — {}",
+                        i.code,
+                        match lang {
+                            Lang::En => i.name_en.unwrap_or(i.name_lv),
+                            Lang::Lv => i.name_lv,
+                        }
+                    ),
                     value: i.code,
                 })
                 .collect(),
