@@ -230,10 +230,7 @@ async fn workspace_scenario(app: &TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::CONFLICT);
-    assert!(
-        html.contains("To nevar izdarīt pašreizējā stāvoklī."),
-        "{html}"
-    );
+    assert!(html.contains("Pieprasījums jau ir atrisināts."), "{html}");
     assert_eq!(
         b.post(app, "/staff/tickets/1/fly", &[("csrf", &csrf)])
             .await

@@ -7,6 +7,7 @@ mod admin;
 mod contact;
 mod kb;
 mod queues;
+mod refusal;
 mod registers;
 mod signin;
 mod ticket;

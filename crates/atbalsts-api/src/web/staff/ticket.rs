@@ -592,15 +592,12 @@ pub async fn act(
         }
         Err(StoreError::NotFound(_)) => not_found(lang, &uri),
         Err(StoreError::Domain(e)) => {
-            let (status, key) = match &e {
-                DomainError::Forbidden(_) => (StatusCode::FORBIDDEN, "action-error-forbidden"),
-                DomainError::Conflict(_) => (StatusCode::CONFLICT, "action-error-conflict"),
-                DomainError::Invalid(_) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "action-error-invalid")
-                }
+            let status = match &e {
+                DomainError::Forbidden(_) => StatusCode::FORBIDDEN,
+                DomainError::Conflict(_) => StatusCode::CONFLICT,
+                DomainError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            // The rule's own words say what exactly stood in the way.
-            let message = format!("{} {}", t(lang, key), e.detail());
+            let message = super::refusal::text(lang, &e);
             show(
                 &s,
                 lang,
