@@ -10,6 +10,7 @@
 mod db;
 pub mod accounts;
 pub mod assistant;
+pub mod calendars;
 pub mod error;
 pub mod kb;
 pub mod kb_feed;

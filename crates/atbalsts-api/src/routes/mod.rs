@@ -1,4 +1,5 @@
 pub mod assistant;
+pub mod calendars;
 pub mod health;
 pub mod kb;
 pub mod registers;
@@ -17,6 +18,7 @@ pub fn api() -> Router<AppState> {
         .route("/life-situations", get(registers::life_situations))
         .route("/resources", get(registers::resources))
         .route("/locations", get(registers::locations))
+        .route("/calendars/{id}/days", get(calendars::days))
         .route("/kb/articles", get(kb::articles).post(kb::create))
         .route("/kb/articles/{id}", get(kb::article).put(kb::update))
         .route("/kb/articles/{id}/versions", get(kb::versions))

@@ -6,6 +6,7 @@ mod harness;
 
 mod access;
 mod assistant;
+mod calendars;
 mod create;
 mod kb;
 mod lifecycle;
