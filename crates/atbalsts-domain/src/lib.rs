@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod change;
 pub mod error;
 pub mod kb;
+pub mod legal;
 pub mod lifecycle;
 pub mod rating;
 pub mod ticket;

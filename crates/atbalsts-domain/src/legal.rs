@@ -1,0 +1,224 @@
+//! Legal deadlines for written submissions (Iesniegumu likums), separate from
+//! the support SLAs. The rules are data with the date they take effect, so the
+//! next amendment is a new rule, not a new release.
+//!
+//! Two rule sets are known (shared/research/latvia-domain.md §3, to be checked
+//! against the law's consolidated text on likumi.lv):
+//! - until 28 February 2026: answer within one month of receipt, extendable to
+//!   four months from receipt with notice; forward to the competent institution
+//!   within 7 working days;
+//! - from 1 March 2026: answer within 10 working days, up to one month when
+//!   justified; forward within 5 working days.
+//!
+//! A submission follows the rules in force on the day it was received. Terms
+//! are counted as the Administrative Procedure Law does: working days from the
+//! day after receipt; a term in months ends on the same date of the target
+//! month (its last day when the month is shorter); a term ending on a day that
+//! is not worked ends on the next working day.
+
+use crate::calendar::Calendar;
+use jiff::civil::Date;
+
+/// A length of time as the law states it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Term {
+    WorkingDays(u16),
+    Months(u8),
+}
+
+/// The rules for submissions received from `effective_from` on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    pub effective_from: Date,
+    /// The answer is due within this.
+    pub answer: Term,
+    /// With a justified extension (and notice to the submitter), at most this, counted from receipt.
+    pub extended: Term,
+    /// A submission for another institution is forwarded within this.
+    pub forward: Term,
+    /// Where the rule comes from, for the record.
+    pub source: &'static str,
+}
+
+/// The rules known to this release, oldest first.
+pub fn submissions_law() -> Vec<Rule> {
+    vec![
+        Rule {
+            effective_from: Date::constant(2008, 1, 1),
+            answer: Term::Months(1),
+            extended: Term::Months(4),
+            forward: Term::WorkingDays(7),
+            source: "Iesniegumu likums s.5(1), s.5(2) and s.6(1), as in force until 28.02.2026",
+        },
+        Rule {
+            effective_from: Date::constant(2026, 3, 1),
+            answer: Term::WorkingDays(10),
+            extended: Term::Months(1),
+            forward: Term::WorkingDays(5),
+            source: "Iesniegumu likums as amended on 05.02.2026, in force from 01.03.2026",
+        },
+    ]
+}
+
+/// The rule in force on `received`: the latest that took effect by then.
+pub fn rule_for(rules: &[Rule], received: Date) -> Option<&Rule> {
+    rules
+        .iter()
+        .filter(|r| r.effective_from <= received)
+        .max_by_key(|r| r.effective_from)
+}
+
+/// The last day of `term` counted from `received`.
+pub fn due(calendar: &Calendar, received: Date, term: Term) -> Option<Date> {
+    match term {
+        Term::WorkingDays(n) => {
+            let mut d = received;
+            let mut left = n;
+            // Bounded: n working days lie within a few times n calendar days.
+            for _ in 0..(u32::from(n) * 3 + 30) {
+                if left == 0 {
+                    return Some(d);
+                }
+                d = d.tomorrow().ok()?;
+                if calendar.day(d).is_working() {
+                    left -= 1;
+                }
+            }
+            (left == 0).then_some(d)
+        }
+        Term::Months(m) => {
+            let target = received
+                .first_of_month()
+                .checked_add(jiff::Span::new().months(i64::from(m)))
+                .ok()?;
+            let day = received.day().min(target.days_in_month());
+            let mut d = Date::new(target.year(), target.month(), day).ok()?;
+            for _ in 0..30 {
+                if calendar.day(d).is_working() {
+                    return Some(d);
+                }
+                d = d.tomorrow().ok()?;
+            }
+            None
+        }
+    }
+}
+
+/// The legal clock of a submission received on `received`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LegalDue {
+    pub answer_by: Date,
+    pub extended_by: Date,
+    pub forward_by: Date,
+    pub rule_from: Date,
+}
+
+/// The due dates of a submission received on `received`, by the rule then in force.
+pub fn legal_due(calendar: &Calendar, rules: &[Rule], received: Date) -> Option<LegalDue> {
+    let rule = rule_for(rules, received)?;
+    Some(LegalDue {
+        answer_by: due(calendar, received, rule.answer)?,
+        extended_by: due(calendar, received, rule.extended)?,
+        forward_by: due(calendar, received, rule.forward)?,
+        rule_from: rule.effective_from,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{CalendarData, Transfer};
+    use jiff::civil::date;
+
+    fn state() -> Calendar {
+        Calendar::new(CalendarData {
+            transfers: vec![
+                Transfer {
+                    day_off: date(2026, 1, 2),
+                    worked_on: date(2026, 1, 17),
+                },
+                Transfer {
+                    day_off: date(2026, 6, 22),
+                    worked_on: date(2026, 6, 27),
+                },
+            ],
+            ..CalendarData::default()
+        })
+    }
+
+    #[test]
+    fn ten_working_days_from_the_day_after_receipt() {
+        let cal = state();
+        assert_eq!(
+            due(&cal, date(2026, 3, 2), Term::WorkingDays(10)),
+            Some(date(2026, 3, 16))
+        );
+        // Across Easter (Good Friday 3.4, Easter Monday 6.4).
+        assert_eq!(
+            due(&cal, date(2026, 4, 1), Term::WorkingDays(10)),
+            Some(date(2026, 4, 17))
+        );
+        // Across Midsummer: 22.6 off, 23–24.6 holidays, Saturday 27.6 worked.
+        assert_eq!(
+            due(&cal, date(2026, 6, 19), Term::WorkingDays(5)),
+            Some(date(2026, 6, 30))
+        );
+    }
+
+    #[test]
+    fn a_month_ends_on_the_same_date_or_the_next_working_day() {
+        let cal = state();
+        assert_eq!(
+            due(&cal, date(2026, 2, 27), Term::Months(1)),
+            Some(date(2026, 3, 27))
+        );
+        // 31 January → 28 February 2026, a Saturday → Monday 2 March.
+        assert_eq!(
+            due(&cal, date(2026, 1, 31), Term::Months(1)),
+            Some(date(2026, 3, 2))
+        );
+        // 18 October → 18 November, a holiday → 19 November.
+        assert_eq!(
+            due(&cal, date(2026, 10, 18), Term::Months(1)),
+            Some(date(2026, 11, 19))
+        );
+        assert_eq!(
+            due(&cal, date(2025, 11, 30), Term::Months(4)),
+            Some(date(2026, 3, 30))
+        );
+    }
+
+    #[test]
+    fn the_rule_of_the_day_of_receipt_applies() {
+        let cal = state();
+        let rules = submissions_law();
+        let before = legal_due(&cal, &rules, date(2026, 2, 27));
+        assert_eq!(
+            before.map(|d| (d.answer_by, d.extended_by, d.forward_by)),
+            // Four months end on Saturday 27 June 2026, a working Saturday for state bodies.
+            Some((date(2026, 3, 27), date(2026, 6, 27), date(2026, 3, 10)))
+        );
+        let after = legal_due(&cal, &rules, date(2026, 3, 2));
+        assert_eq!(
+            after.map(|d| (d.answer_by, d.extended_by, d.forward_by, d.rule_from)),
+            Some((
+                date(2026, 3, 16),
+                date(2026, 4, 2),
+                date(2026, 3, 9),
+                date(2026, 3, 1)
+            ))
+        );
+        // The next amendment is one more rule.
+        let mut amended = rules.clone();
+        amended.push(Rule {
+            effective_from: date(2027, 1, 1),
+            answer: Term::WorkingDays(15),
+            extended: Term::Months(2),
+            forward: Term::WorkingDays(5),
+            source: "a test",
+        });
+        let later = legal_due(&cal, &amended, date(2027, 1, 4)).map(|d| d.rule_from);
+        assert_eq!(later, Some(date(2027, 1, 1)));
+        assert!(legal_due(&cal, &rules, date(2007, 12, 31)).is_none());
+    }
+}
