@@ -33,6 +33,31 @@ async fn admin_scenario(app: &TestApp) {
     let (s, _, html) = specialist.get(app, "/staff/admin").await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(html.contains("tikai administratoriem"), "{html}");
+    // Nor can they post an administration form with their own valid token.
+    let (_, _, html) = specialist.get(app, "/staff").await;
+    let their_token = hidden(&html, "csrf");
+    let (s, _, _) = specialist
+        .post(
+            app,
+            "/staff/admin/users/new",
+            &[
+                ("csrf", their_token.as_str()),
+                ("email", "x@pmlp.lv"),
+                ("name", "X"),
+                ("role", "administrator"),
+                ("institution", "PMLP"),
+                ("password", "garš garš garš garš"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    assert!(
+        app.store
+            .user_id_by_email("x@pmlp.lv")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // PMLP's administrator sees PMLP's people and groups only.
     let mut dace = Browser::new();

@@ -52,13 +52,34 @@ async fn administrator(
     if is_administrator(&session.staff) {
         Ok(session)
     } else {
-        Err(message(
-            lang,
-            uri,
-            StatusCode::FORBIDDEN,
-            "admin-forbidden-heading",
-            "admin-forbidden-text",
-        ))
+        Err(not_administrator(lang, uri))
+    }
+}
+
+fn not_administrator(lang: Lang, uri: &axum::http::Uri) -> Response {
+    message(
+        lang,
+        uri,
+        StatusCode::FORBIDDEN,
+        "admin-forbidden-heading",
+        "admin-forbidden-text",
+    )
+}
+
+/// The administrator and the form, or the page to answer instead.
+async fn admin_posted<F>(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    jar: &CookieJar,
+    form: Result<Form<F>, axum_extra::extract::FormRejection>,
+    token: impl Fn(&F) -> &str,
+) -> Result<(Session, F), Response> {
+    let (session, form) = super::posted(s, lang, uri, jar, form, token).await?;
+    if is_administrator(&session.staff) {
+        Ok((session, form))
+    } else {
+        Err(not_administrator(lang, uri))
     }
 }
 
@@ -423,16 +444,10 @@ async fn create_user(
     jar: CookieJar,
     form: Result<Form<UserForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let session = match administrator(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, form) = match admin_posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
-    let Ok(Form(form)) = form else {
-        return crate::web::page::bad_form(lang, &uri);
-    };
-    if !csrf::same(&session.csrf_token, &form.csrf) {
-        return crate::web::page::expired_form(lang, &uri);
-    }
     let mut p = Problems::default();
     let email = form.email.trim().to_lowercase();
     if !is_email(&email) {
@@ -553,16 +568,10 @@ async fn update_user(
     jar: CookieJar,
     form: Result<Form<UserForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let session = match administrator(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, mut form) = match admin_posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
-    let Ok(Form(mut form)) = form else {
-        return crate::web::page::bad_form(lang, &uri);
-    };
-    if !csrf::same(&session.csrf_token, &form.csrf) {
-        return crate::web::page::expired_form(lang, &uri);
-    }
     let account = match account_in_care(&s, &session.staff, &id).await {
         Ok(Some(a)) => a,
         Ok(None) => return not_found(lang, &uri),
@@ -703,16 +712,10 @@ async fn update_group(
     jar: CookieJar,
     form: Result<Form<GroupForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let session = match administrator(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, form) = match admin_posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
-    let Ok(Form(form)) = form else {
-        return crate::web::page::bad_form(lang, &uri);
-    };
-    if !csrf::same(&session.csrf_token, &form.csrf) {
-        return crate::web::page::expired_form(lang, &uri);
-    }
     let group = match group_of(&s, &session.staff, &code).await {
         Ok(Some(g)) => g,
         Ok(None) => return not_found(lang, &uri),
@@ -848,16 +851,10 @@ async fn create_group(
     jar: CookieJar,
     form: Result<Form<NewGroupForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let session = match administrator(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, form) = match admin_posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
-    let Ok(Form(form)) = form else {
-        return crate::web::page::bad_form(lang, &uri);
-    };
-    if !csrf::same(&session.csrf_token, &form.csrf) {
-        return crate::web::page::expired_form(lang, &uri);
-    }
     let mut p = Problems::default();
     let code = form.code.trim().to_uppercase();
     let code_ok = (2..=40).contains(&code.len())
