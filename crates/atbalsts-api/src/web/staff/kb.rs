@@ -691,6 +691,25 @@ fn edit_page(
 }
 
 /// The article as this person may see it (drafts only for its editors); no view counted.
+/// A posted form on an article the signed-in person may edit: the session,
+/// the form and the article, or the page to answer instead.
+async fn posted_edit<F>(
+    s: &AppState,
+    lang: Lang,
+    uri: &Uri,
+    jar: &CookieJar,
+    id: &str,
+    form: Result<Form<F>, axum_extra::extract::FormRejection>,
+    token: impl Fn(&F) -> &str,
+) -> Result<(Session, F, Article), Response> {
+    let (session, form) = posted(s, lang, uri, jar, form, token).await?;
+    let article = load(s, lang, uri, &session.staff, id).await?;
+    if !may_edit(&session.staff, &article) {
+        return Err(forbidden(lang, uri));
+    }
+    Ok((session, form, article))
+}
+
 async fn load(
     s: &AppState,
     lang: Lang,
@@ -754,17 +773,11 @@ pub async fn save(
     jar: CookieJar,
     form: Result<Form<ArticleForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let (session, mut form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
-        Ok(both) => both,
-        Err(response) => return response,
-    };
-    let article = match load(&s, lang, &uri, &session.staff, &id).await {
-        Ok(a) => a,
-        Err(response) => return response,
-    };
-    if !may_edit(&session.staff, &article) {
-        return forbidden(lang, &uri);
-    }
+    let (session, mut form, article) =
+        match posted_edit(&s, lang, &uri, &jar, &id, form, |f| &f.csrf).await {
+            Ok(all) => all,
+            Err(response) => return response,
+        };
     let Some(version) = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
         return crate::web::page::bad_form(lang, &uri);
     };
@@ -1038,17 +1051,11 @@ pub async fn status(
     jar: CookieJar,
     form: Result<Form<StatusForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let (session, form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
-        Ok(both) => both,
-        Err(response) => return response,
-    };
-    let article = match load(&s, lang, &uri, &session.staff, &id).await {
-        Ok(a) => a,
-        Err(response) => return response,
-    };
-    if !may_edit(&session.staff, &article) {
-        return forbidden(lang, &uri);
-    }
+    let (session, form, article) =
+        match posted_edit(&s, lang, &uri, &jar, &id, form, |f| &f.csrf).await {
+            Ok(all) => all,
+            Err(response) => return response,
+        };
     let version = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0);
     let Some(status) = STATUSES.iter().find(|st| **st == form.status) else {
         return crate::web::page::bad_form(lang, &uri);
@@ -1131,17 +1138,11 @@ pub async fn restore(
     jar: CookieJar,
     form: Result<Form<RestoreForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let (session, form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
-        Ok(both) => both,
-        Err(response) => return response,
-    };
-    let article = match load(&s, lang, &uri, &session.staff, &id).await {
-        Ok(a) => a,
-        Err(response) => return response,
-    };
-    if !may_edit(&session.staff, &article) {
-        return forbidden(lang, &uri);
-    }
+    let (session, form, article) =
+        match posted_edit(&s, lang, &uri, &jar, &id, form, |f| &f.csrf).await {
+            Ok(all) => all,
+            Err(response) => return response,
+        };
     let Some(n) = form.version.trim().parse::<i64>().ok().filter(|v| *v > 0) else {
         return crate::web::page::bad_form(lang, &uri);
     };
