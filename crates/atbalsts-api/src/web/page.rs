@@ -290,6 +290,15 @@ impl Problems {
         self.0.is_empty()
     }
 
+    /// The page's status: 422 when the form has problems.
+    pub fn status(&self) -> StatusCode {
+        if self.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        }
+    }
+
     /// The message for `field`, if it has one.
     pub fn of(&self, field: &str) -> Option<&str> {
         self.0

@@ -170,11 +170,7 @@ async fn request_page(
         .filter(|(_, list): &(String, Vec<_>)| !list.is_empty())
         .collect();
     groups.sort_by(|a, b| a.0.cmp(&b.0));
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
+    let status = problems.status();
     let mut title = t(lang, "request-heading");
     if !problems.is_empty() {
         title = format!("{} — {title}", t(lang, "form-has-errors"));
@@ -626,11 +622,7 @@ async fn show_ticket(
     let current = rating.as_ref().map(|r| r.score);
     let path = |action: &str| localized(lang, &format!("/t/{token}/{action}"));
     render(
-        if problems.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
+        problems.status(),
         TicketPage {
             page: Page::new(lang, ticket.subject.clone(), uri),
             t: TicketTexts::new(lang),

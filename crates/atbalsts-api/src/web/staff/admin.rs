@@ -311,11 +311,7 @@ async fn user_page(
         Some(_) => format!("{} {}", k("admin-edit-user"), form.email),
     };
     render(
-        if problems.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
+        problems.status(),
         UserPage {
             page: staff_page(lang, title, uri, session),
             action: match id {
@@ -782,11 +778,7 @@ async fn new_group_page(
     };
     let k = |key: &str| t(lang, key);
     render(
-        if problems.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
+        problems.status(),
         NewGroupPage {
             page: staff_page(lang, k("admin-new-group"), uri, session),
             action: localized(lang, "/staff/admin/groups/new"),

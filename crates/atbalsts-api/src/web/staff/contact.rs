@@ -14,7 +14,6 @@ use atbalsts_store::StoreError;
 use atbalsts_store::signin::Session;
 use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
 use axum::extract::{Extension, OriginalUri, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::Form;
 use axum_extra::extract::cookie::CookieJar;
@@ -132,11 +131,7 @@ async fn contact_page(
         .collect();
     let k = |key: &str| t(lang, key);
     render(
-        if problems.is_empty() {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        },
+        problems.status(),
         ContactPage {
             page: Page::workspace(
                 lang,
