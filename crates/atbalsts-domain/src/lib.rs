@@ -9,6 +9,7 @@ pub mod admin;
 pub mod calendar;
 pub mod change;
 pub mod error;
+pub mod hours;
 pub mod kb;
 pub mod legal;
 pub mod lifecycle;

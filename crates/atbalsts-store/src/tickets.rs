@@ -287,6 +287,7 @@ impl Store {
                 _ => None,
             },
             actor: actor_ref(actor, &new.requester.name),
+            group: None,
             new,
             idem,
             level,

@@ -35,6 +35,8 @@ pub(crate) struct CreateJob {
     pub now: i64,
     pub access_token: Option<String>,
     pub created_by: Option<i64>,
+    /// The support group routing chose, if any.
+    pub group: Option<String>,
     /// (kind, id, name) for the `created` event.
     pub actor: (&'static str, Option<i64>, String),
 }
@@ -69,7 +71,7 @@ impl CreateJob {
             priority: new.priority,
             status: Status::New,
             assignee: None,
-            group: None,
+            group: self.group.clone(),
             subject: new.subject.clone(),
             description: new.description.clone(),
             tags: new.tags.clone(),
@@ -225,7 +227,7 @@ macro_rules! write_batch {
                 let number = TicketNumber { year: job.year as i16, seq }.to_string();
                 let event = json!({
                     "number": number, "institution": new.institution, "service": new.service,
-                    "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority,
+                    "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority, "group": job.group,
                 });
                 rows.push(Row {
                     id: *id,
@@ -242,8 +244,8 @@ macro_rules! write_batch {
                 let sql = values_sql(
                     "INSERT INTO tickets (id, number, requester_id, institution, origin_institution, service, resource, \
                      life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                     search_text, access_token_hash, created_by, created_at, updated_at) VALUES ",
-                    22,
+                     search_text, access_token_hash, created_by, created_at, updated_at, group_code) VALUES ",
+                    23,
                     rows.len(),
                     $ph,
                 );
@@ -272,7 +274,8 @@ macro_rules! write_batch {
                         .bind(&row.token_hash)
                         .bind(job.created_by)
                         .bind(job.now)
-                        .bind(job.now);
+                        .bind(job.now)
+                        .bind(&job.group);
                 }
                 q.execute(&mut **tx).await?;
 
