@@ -438,3 +438,82 @@ mod tests {
         );
     }
 }
+
+/// Properties over random instants and lengths across 2026–2027 (two DST
+/// changes a year, Easter, the transferred days, weekends and nights).
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::calendar::{CalendarData, Transfer};
+    use jiff::civil::date;
+    use proptest::prelude::*;
+
+    fn calendar() -> Calendar {
+        Calendar::new(CalendarData {
+            transfers: vec![Transfer {
+                day_off: date(2026, 6, 22),
+                worked_on: date(2026, 6, 27),
+            }],
+            ..CalendarData::default()
+        })
+    }
+
+    fn schedules() -> Vec<WeeklyHours> {
+        [
+            "mon-fri 08:30-17:00",
+            "mon-thu 08:30-17:00; fri 08:30-15:30; sat 10:00-14:00",
+            "mon-sun 00:00-24:00; holidays",
+            "mon-fri 01:00-05:00",
+        ]
+        .iter()
+        .filter_map(|h| WeeklyHours::parse(h).ok())
+        .collect()
+    }
+
+    // 2026-01-01T00:00Z to 2028-01-01T00:00Z, in seconds.
+    const FROM: i64 = 1_767_225_600;
+    const TO: i64 = 1_830_297_600;
+
+    fn ts(secs: i64) -> Timestamp {
+        Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn adding_then_measuring_gives_the_same_length(
+            start in FROM..TO, secs in 0i64..400 * 3600, which in 0usize..4
+        ) {
+            let cal = calendar();
+            let hours = &schedules()[which];
+            let bt = BusinessTime::new(&cal, hours);
+            let from = ts(start);
+            let end = bt.add(from, secs);
+            prop_assert!(end.is_some());
+            let end = end.unwrap_or(from);
+            prop_assert!(end >= from);
+            prop_assert_eq!(bt.between(from, end), secs);
+        }
+
+        #[test]
+        fn lengths_add_up_over_any_split(a in FROM..TO, d1 in 0i64..30 * 86400, d2 in 0i64..30 * 86400, which in 0usize..4) {
+            let cal = calendar();
+            let hours = &schedules()[which];
+            let bt = BusinessTime::new(&cal, hours);
+            let (a, b, c) = (ts(a), ts(a + d1), ts(a + d1 + d2));
+            prop_assert_eq!(bt.between(a, b) + bt.between(b, c), bt.between(a, c));
+            // Business time never exceeds the real time that passed.
+            prop_assert!(bt.between(a, c) <= d1 + d2);
+        }
+
+        #[test]
+        fn later_targets_never_end_earlier(start in FROM..TO, s1 in 0i64..200 * 3600, extra in 0i64..200 * 3600, which in 0usize..4) {
+            let cal = calendar();
+            let hours = &schedules()[which];
+            let bt = BusinessTime::new(&cal, hours);
+            let from = ts(start);
+            prop_assert!(bt.add(from, s1) <= bt.add(from, s1 + extra));
+        }
+    }
+}
