@@ -11,6 +11,8 @@ mod metrics;
 mod openapi;
 mod routes;
 pub mod search;
+/// Messages to requesters that the demo shares with the API.
+pub use routes::tickets::{legal_term_notice, transfer_notice_text};
 mod token_cache;
 mod web;
 

@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use crate::routes::{assistant, calendars, health, kb, registers, search, tickets};
+use crate::routes::{assistant, calendars, groups, health, kb, registers, search, tickets};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -10,9 +10,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     info(title = "Atbalsts API", description = "Support desk for public services (PU2-16): registers, support requests, knowledge base and virtual assistant."),
     paths(
         registers::institutions, registers::services, registers::service, registers::life_situations,
-        registers::resources, registers::locations, calendars::days,
+        registers::resources, registers::locations, calendars::days, calendars::add_entry, calendars::remove_entry, groups::list,
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
-        tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close,
+        tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close, tickets::extend_legal_term, tickets::accept_transfer, tickets::return_transfer,
         kb::articles, kb::article, kb::versions, kb::feedback,
         kb::create, kb::update, kb::status, kb::version, kb::diff, kb::restore, kb::stale,
         search::search, search::gaps, search::outcomes,
@@ -25,6 +25,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "tickets", description = "Support requests"),
         (name = "knowledge base", description = "Articles (FAQ, how-tos, known errors, policies): reading, and editing with version history"),
         (name = "assistant", description = "The virtual assistant: answers from the knowledge base, hand-over to a person"),
+        (name = "groups", description = "Support groups: who works which tickets, at which level, where and when"),
         (name = "calendars", description = "Business calendars: working days, holidays, transfers and shortened days"),
         (name = "operations", description = "Health and metrics"),
     )

@@ -286,6 +286,74 @@ fn is_weekend(date: Date) -> bool {
     matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday)
 }
 
+/// A decision of a law or the Cabinet to add to a calendar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A holiday a law adds for one date.
+    Holiday { day: Date, name: String },
+    /// The Song and Dance Festival's closing day.
+    SongFestivalClosing { day: Date },
+    /// A working day given off, worked on a Saturday instead.
+    Transfer { day_off: Date, worked_on: Date },
+}
+
+impl Entry {
+    /// Check an entry against the calendar it joins; every problem, by field.
+    pub fn check(&self, calendar: &Calendar) -> Result<(), crate::error::DomainError> {
+        let mut errors = Vec::new();
+        match self {
+            Entry::Holiday { day, name } => {
+                if name.trim().is_empty() {
+                    errors.push(crate::error::FieldError::new(
+                        "name",
+                        "give the holiday's name as the law states it",
+                    ));
+                }
+                if calendar.holiday(*day).is_some() {
+                    errors.push(crate::error::FieldError::new(
+                        "day",
+                        format!("{day} is already a holiday"),
+                    ));
+                }
+            }
+            Entry::SongFestivalClosing { day } => {
+                if calendar.holiday(*day).is_some() {
+                    errors.push(crate::error::FieldError::new(
+                        "day",
+                        format!("{day} is already a holiday"),
+                    ));
+                }
+            }
+            Entry::Transfer { day_off, worked_on } => {
+                if !calendar.day(*day_off).is_working() {
+                    errors.push(crate::error::FieldError::new(
+                        "day",
+                        format!("{day_off} is not a working day, so it cannot be given off"),
+                    ));
+                }
+                if worked_on.weekday() != Weekday::Saturday {
+                    errors.push(crate::error::FieldError::new(
+                        "worked_on",
+                        "the day worked instead must be a Saturday",
+                    ));
+                } else if calendar.holiday(*worked_on).is_some()
+                    || !matches!(calendar.day(*worked_on).kind, DayKind::Weekend)
+                {
+                    errors.push(crate::error::FieldError::new(
+                        "worked_on",
+                        format!("{worked_on} is already taken by a holiday or another transfer"),
+                    ));
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::DomainError::Invalid(errors))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,5 +484,40 @@ mod tests {
         });
         assert!(midweek.day(date(2027, 3, 16)).shortened);
         assert!(!Calendar::default().day(date(2027, 3, 16)).shortened);
+    }
+
+    #[test]
+    fn entries_are_checked_against_the_calendar() {
+        let cal = Calendar::default();
+        let ok = Entry::Transfer {
+            day_off: date(2027, 5, 3),
+            worked_on: date(2027, 5, 8),
+        };
+        assert_eq!(ok.check(&cal), Ok(()));
+        let sunday = Entry::Transfer {
+            day_off: date(2027, 5, 3),
+            worked_on: date(2027, 5, 9),
+        };
+        assert!(sunday.check(&cal).is_err());
+        let holiday_off = Entry::Transfer {
+            day_off: date(2027, 5, 4),
+            worked_on: date(2027, 5, 8),
+        };
+        assert!(holiday_off.check(&cal).is_err());
+        let unnamed = Entry::Holiday {
+            day: date(2027, 7, 1),
+            name: " ".into(),
+        };
+        assert!(unnamed.check(&cal).is_err());
+        let twice = Entry::Holiday {
+            day: date(2027, 11, 18),
+            name: "Svētki".into(),
+        };
+        assert!(twice.check(&cal).is_err());
+        let new = Entry::Holiday {
+            day: date(2027, 7, 1),
+            name: "Ārkārtas brīvdiena".into(),
+        };
+        assert_eq!(new.check(&cal), Ok(()));
     }
 }

@@ -20,6 +20,8 @@ pub struct TicketState {
     pub status: Status,
     pub assignee: Option<i64>,
     pub group: Option<String>,
+    /// Transferred from this institution and not yet accepted by the one it went to.
+    pub transfer_from: Option<String>,
 }
 
 impl TicketState {
@@ -79,6 +81,20 @@ pub enum Change {
         reason: Option<String>,
     },
     Close,
+    /// The receiving institution takes a transferred case; `notice` tells the requester.
+    AcceptTransfer {
+        notice: String,
+    },
+    /// The receiving institution sends a transferred case back, saying why.
+    ReturnTransfer {
+        reason: String,
+    },
+    /// Extend the legal answer term; `notice` tells the requester why and until when.
+    ExtendLegalTerm {
+        until: jiff::civil::Date,
+        reason: String,
+        notice: String,
+    },
 }
 
 /// A message to append with the change.
@@ -95,6 +111,8 @@ pub struct Outcome {
     pub resolution: Option<String>,
     /// Event kind and data for the audit trail.
     pub event: (&'static str, Value),
+    /// A legal term extension for the store to apply to the ticket's legal clock.
+    pub extend_legal_term: Option<(jiff::civil::Date, String)>,
 }
 
 /// Decide `change` by `actor` on `ticket`.
@@ -126,9 +144,13 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
             },
         ),
         Change::Transfer { .. } => (Action::Transfer, Operation::Transfer),
+        // Taking a case in is like taking it on; sending it back is a transfer.
+        Change::AcceptTransfer { .. } => (Action::Assign, Operation::Transfer),
+        Change::ReturnTransfer { .. } => (Action::Transfer, Operation::Transfer),
         Change::Resolve { .. } => (Action::Resolve, Operation::Resolve),
         Change::Reopen { .. } => (Action::Reopen, Operation::Reopen),
         Change::Close => (Action::Close, Operation::Close),
+        Change::ExtendLegalTerm { .. } => (Action::Resolve, Operation::ExtendTerm),
     };
     authorize(actor, action, ticket.facts())?;
     let status = next_status(ticket.status, op)?;
@@ -143,6 +165,7 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
         message,
         resolution: None,
         event,
+        extend_legal_term: None,
     };
     Ok(match change {
         Change::Reply {
@@ -212,10 +235,47 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
                 )));
             }
             let data = json!({ "from": ticket.institution, "to": institution, "reason": reason });
+            // The first sender stays the one a return goes back to.
+            state.transfer_from = Some(
+                ticket
+                    .transfer_from
+                    .clone()
+                    .unwrap_or_else(|| ticket.institution.clone()),
+            );
             state.institution = institution;
             state.assignee = None;
             state.group = None;
             outcome(state, None, ("transferred", data))
+        }
+        Change::AcceptTransfer { notice } => {
+            let Some(from) = ticket.transfer_from.clone() else {
+                return Err(DomainError::Conflict(
+                    "the ticket is not waiting to be accepted: it was not transferred here, or is already accepted".into(),
+                ));
+            };
+            state.transfer_from = None;
+            let data = json!({ "from": from, "institution": ticket.institution });
+            outcome(
+                state,
+                Some(NewMessage {
+                    body: notice,
+                    internal: false,
+                }),
+                ("transfer_accepted", data),
+            )
+        }
+        Change::ReturnTransfer { reason } => {
+            let Some(from) = ticket.transfer_from.clone() else {
+                return Err(DomainError::Conflict(
+                    "only a transferred ticket not yet accepted can be returned".into(),
+                ));
+            };
+            let data = json!({ "from": ticket.institution, "to": from, "reason": reason });
+            state.institution = from;
+            state.transfer_from = None;
+            state.assignee = None;
+            state.group = None;
+            outcome(state, None, ("transfer_returned", data))
         }
         Change::Resolve { resolution } => {
             let data = status_data(json!({ "resolution": resolution }));
@@ -224,6 +284,7 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
                 message: None,
                 resolution: Some(resolution),
                 event: ("resolved", data),
+                extend_legal_term: None,
             }
         }
         Change::Reopen { reason } => outcome(
@@ -232,6 +293,23 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
             ("reopened", status_data(json!({ "reason": reason }))),
         ),
         Change::Close => outcome(state, None, ("closed", status_data(json!({})))),
+        Change::ExtendLegalTerm {
+            until,
+            reason,
+            notice,
+        } => Outcome {
+            state,
+            message: Some(NewMessage {
+                body: notice,
+                internal: false,
+            }),
+            resolution: None,
+            event: (
+                "legal_term_extended",
+                json!({ "until": until.to_string(), "reason": reason }),
+            ),
+            extend_legal_term: Some((until, reason)),
+        },
     })
 }
 
@@ -267,6 +345,7 @@ mod tests {
             status: Status::New,
             assignee: Some(5),
             group: Some("PMLP-L1".into()),
+            transfer_from: None,
         }
     }
 
@@ -372,5 +451,47 @@ mod tests {
             plan(&Actor::Requester { ticket_id: 1 }, &ticket(), change),
             Err(DomainError::Forbidden(_))
         ));
+    }
+
+    #[test]
+    fn a_transfer_waits_for_acceptance_or_goes_back_with_a_reason() {
+        let change = Change::Transfer {
+            institution: "VID".into(),
+            reason: "nodokļu jautājums".into(),
+        };
+        let sent = plan(&specialist(), &ticket(), change).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(sent.state.transfer_from.as_deref(), Some("PMLP"));
+        let vid = Actor::Staff(StaffActor {
+            user_id: 7,
+            name: "Vita".into(),
+            role: Role::Specialist,
+            scopes: vec![Scope {
+                institution: "VID".into(),
+                service: None,
+            }],
+        });
+        // PMLP can no longer act on it; VID accepts, and the requester is told.
+        let accept = || Change::AcceptTransfer {
+            notice: "Jūsu pieprasījumu izskata VID.".into(),
+        };
+        assert!(plan(&specialist(), &sent.state, accept()).is_err());
+        let accepted = plan(&vid, &sent.state, accept()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(accepted.state.transfer_from, None);
+        assert_eq!(accepted.event.0, "transfer_accepted");
+        assert_eq!(accepted.message.map(|m| m.internal), Some(false));
+        assert!(
+            plan(&vid, &accepted.state, accept()).is_err(),
+            "accepted once"
+        );
+        // Or VID returns it: back to PMLP, with the reason.
+        let back = Change::ReturnTransfer {
+            reason: "nav mūsu kompetencē".into(),
+        };
+        let returned = plan(&vid, &sent.state, back).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(returned.state.institution, "PMLP");
+        assert_eq!(returned.state.transfer_from, None);
+        assert_eq!(returned.event.1["reason"], "nav mūsu kompetencē");
+        let again = Change::ReturnTransfer { reason: "x".into() };
+        assert!(plan(&specialist(), &returned.state, again).is_err());
     }
 }

@@ -1,29 +1,50 @@
 //! Legal deadlines for written submissions (Iesniegumu likums), separate from
-//! the support SLAs. The rules are data with the date they take effect, so the
-//! next amendment is a new rule, not a new release.
+//! the support SLAs. The rules are data with the date they take effect (the
+//! `legal_rules` table), so the next amendment is a row, not a release.
 //!
-//! Two rule sets are known (shared/research/latvia-domain.md §3, to be checked
-//! against the law's consolidated text on likumi.lv):
-//! - until 28 February 2026: answer within one month of receipt, extendable to
-//!   four months from receipt with notice; forward to the competent institution
-//!   within 7 working days;
-//! - from 1 March 2026: answer within 10 working days, up to one month when
-//!   justified; forward within 5 working days.
+//! Two rule sets are known:
+//! - until 28 February 2026: answer within one month of receipt, extendable
+//!   with notice to at most four months from receipt (s.5(1)–(2)); forward to
+//!   the competent institution within 7 working days (s.6);
+//! - from 1 March 2026 (amendments adopted by the Saeima on 5 February 2026):
+//!   answer within 10 working days; within one month when more information,
+//!   other institutions or much material are needed; forward within 5 working
+//!   days, telling the submitter.
 //!
-//! A submission follows the rules in force on the day it was received. Terms
-//! are counted as the Administrative Procedure Law does: working days from the
-//! day after receipt; a term in months ends on the same date of the target
-//! month (its last day when the month is shorter); a term ending on a day that
-//! is not worked ends on the next working day.
+//! Sources read: the Saeima's announcements of 28 January and 5 February 2026
+//! (saeima.lv; the final reading, in force from 1 March 2026), LV portāls on the
+//! one-month / four-month rule before it, and shared/research/latvia-domain.md
+//! §3. The consolidated text on likumi.lv was not reachable from the build
+//! machine; the transitional rule is assumed to be the general one: a
+//! submission follows the rules in force on the day it was received.
+//!
+//! Terms are counted as the Administrative Procedure Law does: working days
+//! from the day after receipt; a term in months ends on the same date of the
+//! target month (its last day when the month is shorter); a term ending on a
+//! day that is not worked ends on the next working day.
 
 use crate::calendar::Calendar;
+use crate::error::DomainError;
+use crate::ticket::Channel;
 use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
 
 /// A length of time as the law states it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Term {
     WorkingDays(u16),
     Months(u8),
+}
+
+impl Term {
+    /// From the schema's count and unit (`working_days` or `months`).
+    pub fn from_parts(count: i64, unit: &str) -> Option<Term> {
+        match unit {
+            "working_days" => u16::try_from(count).ok().map(Term::WorkingDays),
+            "months" => u8::try_from(count).ok().map(Term::Months),
+            _ => None,
+        }
+    }
 }
 
 /// The rules for submissions received from `effective_from` on.
@@ -37,7 +58,7 @@ pub struct Rule {
     /// A submission for another institution is forwarded within this.
     pub forward: Term,
     /// Where the rule comes from, for the record.
-    pub source: &'static str,
+    pub source: String,
 }
 
 /// The rules known to this release, oldest first.
@@ -48,14 +69,15 @@ pub fn submissions_law() -> Vec<Rule> {
             answer: Term::Months(1),
             extended: Term::Months(4),
             forward: Term::WorkingDays(7),
-            source: "Iesniegumu likums s.5(1), s.5(2) and s.6(1), as in force until 28.02.2026",
+            source: "Iesniegumu likums s.5(1), s.5(2) and s.6(1), as in force until 28.02.2026"
+                .into(),
         },
         Rule {
             effective_from: Date::constant(2026, 3, 1),
             answer: Term::WorkingDays(10),
             extended: Term::Months(1),
             forward: Term::WorkingDays(5),
-            source: "Iesniegumu likums as amended on 05.02.2026, in force from 01.03.2026",
+            source: "Iesniegumu likums as amended on 05.02.2026, in force from 01.03.2026".into(),
         },
     ]
 }
@@ -122,6 +144,101 @@ pub fn legal_due(calendar: &Calendar, rules: &[Rule], received: Date) -> Option<
         forward_by: due(calendar, received, rule.forward)?,
         rule_from: rule.effective_from,
     })
+}
+
+/// Whether a ticket that came in by `channel` is a written submission under
+/// the law. Talk (phone, video, chat, a visit) is answered as it happens;
+/// what is written through the portal, by e-mail or in an app is a submission.
+pub fn is_written_submission(channel: Channel) -> bool {
+    matches!(
+        channel,
+        Channel::Portal | Channel::Email | Channel::MobileApp
+    )
+}
+
+/// A justified extension of the answer term.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Extension {
+    pub until: Date,
+    pub reason: String,
+    /// When it was decided (microseconds since the epoch).
+    pub at: i64,
+}
+
+/// The legal term of one submission, kept on its ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LegalState {
+    pub received: Date,
+    pub rule_from: Date,
+    pub answer_by: Date,
+    /// The latest an extension may reach.
+    pub extended_by: Date,
+    pub forward_by: Date,
+    pub extension: Option<Extension>,
+    /// When the answer was given (the ticket resolved).
+    pub answered_at: Option<i64>,
+}
+
+impl LegalState {
+    pub fn start(calendar: &Calendar, rules: &[Rule], received: Date) -> Option<LegalState> {
+        let due = legal_due(calendar, rules, received)?;
+        Some(LegalState {
+            received,
+            rule_from: due.rule_from,
+            answer_by: due.answer_by,
+            extended_by: due.extended_by,
+            forward_by: due.forward_by,
+            extension: None,
+            answered_at: None,
+        })
+    }
+
+    /// The day the answer is due now: the extension's, if one was made.
+    pub fn due(&self) -> Date {
+        self.extension.as_ref().map_or(self.answer_by, |e| e.until)
+    }
+
+    /// Extend the term to `until` for `reason`; the requester must be told.
+    pub fn extend(&mut self, until: Date, reason: &str, at: i64) -> Result<(), DomainError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(DomainError::invalid(
+                "reason",
+                "say why the answer needs more time: the requester is told the reason",
+            ));
+        }
+        if self.answered_at.is_some() {
+            return Err(DomainError::Conflict(
+                "the submission is already answered; its term cannot be extended".into(),
+            ));
+        }
+        if until <= self.due() {
+            return Err(DomainError::invalid(
+                "until",
+                format!("the new term must be after the current one, {}", self.due()),
+            ));
+        }
+        if until > self.extended_by {
+            return Err(DomainError::invalid(
+                "until",
+                format!(
+                    "the law allows extending the term to {} at the latest",
+                    self.extended_by
+                ),
+            ));
+        }
+        self.extension = Some(Extension {
+            until,
+            reason: reason.to_string(),
+            at,
+        });
+        Ok(())
+    }
+
+    /// Late by `today`: unanswered after the due day.
+    pub fn overdue(&self, today: Date) -> bool {
+        self.answered_at.is_none() && today > self.due()
+    }
 }
 
 #[cfg(test)]
@@ -215,10 +332,45 @@ mod tests {
             answer: Term::WorkingDays(15),
             extended: Term::Months(2),
             forward: Term::WorkingDays(5),
-            source: "a test",
+            source: "a test".into(),
         });
         let later = legal_due(&cal, &amended, date(2027, 1, 4)).map(|d| d.rule_from);
         assert_eq!(later, Some(date(2027, 1, 1)));
         assert!(legal_due(&cal, &rules, date(2007, 12, 31)).is_none());
+    }
+
+    #[test]
+    fn an_extension_needs_a_reason_and_stays_within_the_law() {
+        let cal = state();
+        let rules = submissions_law();
+        let mut s = LegalState::start(&cal, &rules, date(2026, 11, 30))
+            .unwrap_or_else(|| panic!("a rule applies"));
+        // 10 working days from 1.12.2026: 1–4, 7–11, 14 December.
+        assert_eq!(s.answer_by, date(2026, 12, 14));
+        assert_eq!(s.extended_by, date(2026, 12, 30));
+        assert!(s.extend(date(2026, 12, 20), "  ", 1).is_err());
+        assert!(s.extend(date(2026, 12, 10), "needs an expert", 1).is_err());
+        assert!(s.extend(date(2027, 1, 4), "needs an expert", 1).is_err());
+        assert!(s.overdue(date(2026, 12, 15)));
+        assert_eq!(s.extend(date(2026, 12, 28), "needs an expert", 1), Ok(()));
+        assert_eq!(s.due(), date(2026, 12, 28));
+        assert!(!s.overdue(date(2026, 12, 15)));
+        s.answered_at = Some(2);
+        assert!(!s.overdue(date(2027, 1, 15)));
+        assert!(s.extend(date(2026, 12, 29), "more", 3).is_err());
+    }
+
+    #[test]
+    fn written_channels_are_submissions() {
+        assert!(is_written_submission(Channel::Email));
+        assert!(is_written_submission(Channel::Portal));
+        assert!(!is_written_submission(Channel::Phone));
+        assert!(!is_written_submission(Channel::Chat));
+        assert_eq!(
+            Term::from_parts(10, "working_days"),
+            Some(Term::WorkingDays(10))
+        );
+        assert_eq!(Term::from_parts(1, "months"), Some(Term::Months(1)));
+        assert_eq!(Term::from_parts(1, "weeks"), None);
     }
 }

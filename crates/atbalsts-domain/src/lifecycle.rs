@@ -13,12 +13,19 @@ use crate::ticket::{Level, Status};
 /// Something that changes a ticket, as far as the lifecycle cares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
-    StaffReply { await_requester: bool },
+    StaffReply {
+        await_requester: bool,
+    },
     RequesterReply,
     Note,
     Assign,
-    ChangeLevel { from: Level, to: Level },
+    ChangeLevel {
+        from: Level,
+        to: Level,
+    },
     Transfer,
+    /// Extend a written submission's legal answer term.
+    ExtendTerm,
     Resolve,
     Reopen,
     Close,
@@ -67,6 +74,13 @@ pub fn next_status(current: Status, op: Operation) -> Result<Status, DomainError
             }
             Ok(current)
         }
+        ExtendTerm => match current {
+            Resolved => Err(DomainError::Conflict(
+                "the ticket is resolved: the submission is answered, its term cannot be extended"
+                    .into(),
+            )),
+            other => Ok(other),
+        },
         Transfer => match current {
             Resolved => Err(DomainError::Conflict(
                 "the ticket is resolved; reopen it before transferring it".into(),

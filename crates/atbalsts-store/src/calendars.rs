@@ -2,7 +2,7 @@
 
 use crate::db::Store;
 use crate::error::{Result, StoreError};
-use atbalsts_domain::calendar::{CalendarData, Transfer};
+use atbalsts_domain::calendar::{Calendar, CalendarData, Entry, Transfer};
 use jiff::civil::Date;
 
 /// A calendar's name and its data.
@@ -62,5 +62,56 @@ impl Store {
             name_en,
             data,
         })
+    }
+}
+
+impl Store {
+    /// Add a law's or the Cabinet's decision to calendar `id`, checked against it.
+    pub async fn add_calendar_entry(&self, id: &str, entry: &Entry) -> Result<()> {
+        let stored = self.calendar(id).await?;
+        entry.check(&Calendar::new(stored.data))?;
+        let (day, kind, worked_on, name) = match entry {
+            Entry::Holiday { day, name } => (*day, "holiday", None, Some(name.trim().to_string())),
+            Entry::SongFestivalClosing { day } => (*day, "song_festival_closing", None, None),
+            Entry::Transfer { day_off, worked_on } => {
+                (*day_off, "transfer", Some(worked_on.to_string()), None)
+            }
+        };
+        let added = in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO calendar_entries (calendar, day, kind, worked_on, name) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(day.to_string())
+            .bind(kind)
+            .bind(worked_on)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        if added == 0 {
+            return Err(StoreError::conflict(format!(
+                "calendar {id} already has a {kind} entry on {day}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Remove the entry of `kind` on `day`; false when there was none.
+    pub async fn remove_calendar_entry(&self, id: &str, day: Date, kind: &str) -> Result<bool> {
+        let n = in_tx!(self, |tx| {
+            sqlx::query(
+                "DELETE FROM calendar_entries WHERE calendar = $1 AND day = $2 AND kind = $3",
+            )
+            .bind(id)
+            .bind(day.to_string())
+            .bind(kind)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        Ok(n > 0)
     }
 }

@@ -1,7 +1,10 @@
 //! Read models: what the store returns, shaped for the API.
 
+use crate::clocks::{LegalView, SlaView, end_of_day, from_json, riga_rfc3339};
 use crate::error::{Result, StoreError};
 use atbalsts_domain::change::TicketState;
+use atbalsts_domain::legal::LegalState;
+use atbalsts_domain::sla::SlaState;
 use atbalsts_domain::{Channel, Kind, Level, Priority, Status};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -64,6 +67,14 @@ pub struct Ticket {
     pub updated_at: String,
     pub resolved_at: Option<String>,
     pub closed_at: Option<String>,
+    /// Service-level clocks in business time; absent when no policy applies.
+    pub sla: Option<SlaView>,
+    /// The legal answer term of a written submission: the end of its due day,
+    /// RFC 3339 with the Riga offset.
+    pub legal_due: Option<String>,
+    pub legal: Option<LegalView>,
+    /// Transferred from this institution, waiting for the handling one to accept or return it.
+    pub transfer_pending_from: Option<String>,
 }
 
 /// The columns selected by [`TICKET_COLUMNS`].
@@ -97,13 +108,16 @@ pub(crate) struct TicketRow {
     pub updated_at: i64,
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
+    pub sla: Option<String>,
+    pub legal: Option<String>,
+    pub transfer_from: Option<String>,
 }
 
 pub(crate) const TICKET_COLUMNS: &str = "t.id, t.number, t.institution, t.origin_institution, t.service, \
     t.resource, t.life_situation, t.channel, t.location, t.kind, t.level, t.priority, t.status, \
     t.assignee_id, u.name AS assignee_name, t.group_code, t.subject, t.description, t.tags, \
     t.requester_id, c.name AS requester_name, c.email AS requester_email, c.phone AS requester_phone, \
-    t.resolution, t.created_at, t.updated_at, t.resolved_at, t.closed_at \
+    t.resolution, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.sla, t.legal, t.transfer_from \
     FROM tickets t JOIN contacts c ON c.id = t.requester_id LEFT JOIN users u ON u.id = t.assignee_id";
 
 fn level(n: i64) -> Result<Level> {
@@ -132,12 +146,28 @@ impl TicketRow {
             status: parse("status", &self.status, Status::parse)?,
             assignee: self.assignee_id,
             group: self.group_code.clone(),
+            transfer_from: self.transfer_from.clone(),
         })
+    }
+
+    pub fn sla_state(&self) -> Result<Option<SlaState>> {
+        from_json("sla", self.sla.as_deref())
+    }
+
+    pub fn legal_state(&self) -> Result<Option<LegalState>> {
+        from_json("legal", self.legal.as_deref())
     }
 
     pub fn into_ticket(self) -> Result<Ticket> {
         let state = self.state()?;
+        let now = jiff::Timestamp::now();
+        let sla = self.sla_state()?.map(|s| SlaView::of(&s, now));
+        let legal = self.legal_state()?;
         Ok(Ticket {
+            sla,
+            legal_due: legal.as_ref().map(|l| end_of_day(l.due())),
+            legal: legal.as_ref().map(|l| LegalView::of(l, now)),
+            transfer_pending_from: self.transfer_from.clone(),
             channel: parse("channel", &self.channel, Channel::parse)?,
             kind: parse("kind", &self.kind, Kind::parse)?,
             priority: parse("priority", &self.priority, Priority::parse)?,
@@ -195,6 +225,10 @@ pub struct TicketSummary {
     /// `updated_at` as stored, for keyset paging by update.
     #[serde(skip)]
     pub updated_micros: i64,
+    /// The earliest running SLA target (RFC 3339, Riga offset).
+    pub sla_due: Option<String>,
+    /// That target is already missed.
+    pub sla_overdue: bool,
 }
 
 /// The columns selected by [`SUMMARY_COLUMNS`].
@@ -217,11 +251,12 @@ pub(crate) struct SummaryRow {
     pub requester_name: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub sla_due: Option<i64>,
 }
 
 pub(crate) const SUMMARY_COLUMNS: &str = "t.id, t.number, t.institution, t.service, t.channel, t.kind, t.level, \
     t.priority, t.status, t.assignee_id, u.name AS assignee_name, t.group_code, t.subject, t.requester_id, \
-    c.name AS requester_name, t.created_at, t.updated_at \
+    c.name AS requester_name, t.created_at, t.updated_at, t.sla_due \
     FROM tickets t JOIN contacts c ON c.id = t.requester_id LEFT JOIN users u ON u.id = t.assignee_id";
 
 impl SummaryRow {
@@ -246,6 +281,10 @@ impl SummaryRow {
             created_at: rfc3339(self.created_at),
             updated_at: rfc3339(self.updated_at),
             updated_micros: self.updated_at,
+            sla_due: self.sla_due.map(riga_rfc3339),
+            sla_overdue: self
+                .sla_due
+                .is_some_and(|d| d <= jiff::Timestamp::now().as_microsecond()),
         })
     }
 }

@@ -113,6 +113,20 @@ pub enum ChangeRequest {
         reason: Option<String>,
     },
     Close,
+    /// Take in a transferred case; `notice` tells the requester who handles it now.
+    AcceptTransfer {
+        notice: String,
+    },
+    /// Send a transferred case back to where it came from.
+    ReturnTransfer {
+        reason: String,
+    },
+    /// Extend a written submission's legal term; `notice` is the message that tells the requester.
+    ExtendLegalTerm {
+        until: jiff::civil::Date,
+        reason: String,
+        notice: String,
+    },
 }
 
 #[derive(Debug, Clone, Default)]
@@ -139,6 +153,8 @@ pub struct TicketFilter {
     pub requester: Option<i64>,
     /// Only tickets still being worked (not resolved or closed).
     pub open_only: bool,
+    /// Only cases transferred here and not yet accepted or returned.
+    pub incoming_transfers: bool,
     pub sort: Sort,
     /// Continue after this ticket id (keyset pagination, newest first).
     pub after: Option<i64>,
@@ -272,37 +288,49 @@ impl Store {
         let now = now_micros();
         let by_requester = !matches!(actor, Actor::Staff(_));
         // The number's year is the year in Latvia, not in UTC.
-        let riga = jiff::tz::TimeZone::get("Europe/Riga").unwrap_or(jiff::tz::TimeZone::UTC);
-        let year = i64::from(jiff::Timestamp::now().to_zoned(riga).year());
+        let year = i64::from(
+            jiff::Timestamp::now()
+                .to_zoned(atbalsts_domain::hours::riga())
+                .year(),
+        );
         let access_token = by_requester.then(new_secret);
         let level = if by_requester {
             Level::Specialist
         } else {
             new.level
         };
+        let routed = self.route_new_ticket(&new, level).await?;
 
-        let job = CreateJob {
+        let mut job = CreateJob {
             created_by: match actor {
                 Actor::Staff(s) => Some(s.user_id),
                 _ => None,
             },
             actor: actor_ref(actor, &new.requester.name),
-            group: None,
+            group: routed.as_ref().map(|r| r.group.clone()),
+            routed: routed.as_ref().map(|r| r.reason.clone()),
             new,
             idem,
             level,
             year,
             now,
             access_token,
+            clocks: (None, None, None),
         };
+        job.clocks = self.new_clocks(&job).await?;
         let references = References::of(&job.new);
         let returned_token = job.access_token.clone();
         match self.writer().submit(job).await {
-            Ok(Inserted::New { ticket }) => Ok(Created {
-                access_token: returned_token,
-                ticket: *ticket,
-                replayed: false,
-            }),
+            Ok(Inserted::New { mut ticket }) => {
+                if let Some(r) = &routed {
+                    self.assign_new_ticket(r, &mut ticket).await;
+                }
+                Ok(Created {
+                    access_token: returned_token,
+                    ticket: *ticket,
+                    replayed: false,
+                })
+            }
             Ok(Inserted::Replay { id, access_token }) => {
                 let ticket = self
                     .ticket_by_id(id)
@@ -546,7 +574,8 @@ impl Store {
                 }
                 ChangeRequest::ChangeLevel { to, reason, group } => {
                     let group = match group {
-                        None => None,
+                        // Escalation lands in the service's level-2 group, de-escalation back at level 1.
+                        None => crate::groups::escalation_target!(&mut *tx, row, to),
                         Some(code) => Some(load_group!(&mut *tx, code)),
                     };
                     Change::ChangeLevel { to, reason, group }
@@ -569,17 +598,49 @@ impl Store {
                 ChangeRequest::Resolve { resolution } => Change::Resolve { resolution },
                 ChangeRequest::Reopen { reason } => Change::Reopen { reason },
                 ChangeRequest::Close => Change::Close,
+                ChangeRequest::AcceptTransfer { notice } => Change::AcceptTransfer { notice },
+                ChangeRequest::ReturnTransfer { reason } => Change::ReturnTransfer { reason },
+                ChangeRequest::ExtendLegalTerm {
+                    until,
+                    reason,
+                    notice,
+                } => Change::ExtendLegalTerm {
+                    until,
+                    reason,
+                    notice,
+                },
             };
 
-            let outcome = change::plan(actor, &state, change)?;
+            let mut outcome = change::plan(actor, &state, change)?;
+            // A case that moved to another institution lands in the group routing picks there.
+            if outcome.state.institution != state.institution && outcome.state.group.is_none() {
+                let to = outcome.state.institution.clone();
+                let groups = crate::groups::routable_groups!(&mut *tx, &to, &row.location);
+                let channel = Channel::parse(&row.channel)
+                    .ok_or_else(|| StoreError::Corrupt(format!("channel {:?}", row.channel)))?;
+                let req = crate::groups::route_request(
+                    &to,
+                    row.service.as_deref(),
+                    channel,
+                    row.location.as_deref(),
+                    outcome.state.level,
+                );
+                outcome.state.group =
+                    atbalsts_domain::routing::route(&req, &groups).map(|r| r.group.code.clone());
+                if let Some(map) = outcome.event.1.as_object_mut() {
+                    map.insert("group".into(), serde_json::json!(outcome.state.group));
+                }
+            }
             let new = &outcome.state;
             let resolved_at =
                 (new.status == Status::Resolved && state.status != Status::Resolved).then_some(now);
             let closed_at = (new.status == Status::Closed).then_some(now);
+            let (sla, sla_due, legal) = self.moved_clocks(&row, actor, &outcome, now).await?;
             sqlx::query(
                 "UPDATE tickets SET institution = $1, level = $2, status = $3, assignee_id = $4, group_code = $5, \
                  resolution = COALESCE($6, resolution), resolved_at = COALESCE($7, resolved_at), \
-                 closed_at = COALESCE($8, closed_at), updated_at = $9 WHERE id = $10",
+                 closed_at = COALESCE($8, closed_at), updated_at = $9, sla = $11, sla_due = $12, legal = $13, \
+                 transfer_from = $14 WHERE id = $10",
             )
             .bind(&new.institution)
             .bind(i64::from(new.level.number()))
@@ -591,8 +652,15 @@ impl Store {
             .bind(closed_at)
             .bind(now)
             .bind(id)
+            .bind(&sla)
+            .bind(sla_due)
+            .bind(&legal)
+            .bind(&new.transfer_from)
             .execute(&mut *tx)
             .await?;
+            for job in crate::sla_jobs::jobs_for(id, sla.as_deref())? {
+                crate::enqueue_job!(&mut *tx, &job);
+            }
 
             let (actor_kind, actor_id, actor_name) = actor_ref(actor, &row.requester_name);
             if let Some(m) = &outcome.message {
@@ -764,6 +832,9 @@ fn filter_sql(actor: &Actor, filter: &TicketFilter) -> Result<Option<(String, Ve
     }
     if filter.open_only {
         sql.push_str(" AND t.status NOT IN ('resolved', 'closed')");
+    }
+    if filter.incoming_transfers {
+        sql.push_str(" AND t.transfer_from IS NOT NULL");
     }
     Ok(Some((sql, args)))
 }

@@ -7,9 +7,12 @@
 //! right-most leaves of every index), which is what limits SQLite's single
 //! writer; on PostgreSQL it shares one WAL flush.
 
+use crate::clocks::{LegalView, SlaView, end_of_day, from_json};
 use crate::error::{Result, StoreError};
 use crate::model::{Requester, Ticket, rfc3339};
 use crate::tickets::{IdempotencyKey, NewTicket, token_hash};
+use atbalsts_domain::legal::LegalState;
+use atbalsts_domain::sla::SlaState;
 use atbalsts_domain::validate::fold;
 use atbalsts_domain::{Level, Status, TicketNumber};
 use serde_json::json;
@@ -35,8 +38,11 @@ pub(crate) struct CreateJob {
     pub now: i64,
     pub access_token: Option<String>,
     pub created_by: Option<i64>,
-    /// The support group routing chose, if any.
+    /// The support group routing chose, if any, and why.
     pub group: Option<String>,
+    pub routed: Option<serde_json::Value>,
+    /// Clocks as `clocks::start` made them: SLA state, its earliest due, legal term.
+    pub clocks: (Option<String>, Option<i64>, Option<String>),
     /// (kind, id, name) for the `created` event.
     pub actor: (&'static str, Option<i64>, String),
 }
@@ -56,6 +62,10 @@ impl CreateJob {
     fn read_model(&self, id: i64, number: String, requester_id: i64) -> Ticket {
         let new = &self.new;
         let at = rfc3339(self.now);
+        let now = jiff::Timestamp::now();
+        // Written by `clocks::start` a moment ago, so they read back.
+        let sla: Option<SlaState> = from_json("sla", self.clocks.0.as_deref()).ok().flatten();
+        let legal: Option<LegalState> = from_json("legal", self.clocks.2.as_deref()).ok().flatten();
         Ticket {
             id,
             number,
@@ -86,6 +96,10 @@ impl CreateJob {
             updated_at: at,
             resolved_at: None,
             closed_at: None,
+            sla: sla.map(|s| SlaView::of(&s, now)),
+            legal_due: legal.as_ref().map(|l| end_of_day(l.due())),
+            legal: legal.as_ref().map(|l| LegalView::of(l, now)),
+            transfer_pending_from: None,
         }
     }
 }
@@ -227,7 +241,7 @@ macro_rules! write_batch {
                 let number = TicketNumber { year: job.year as i16, seq }.to_string();
                 let event = json!({
                     "number": number, "institution": new.institution, "service": new.service,
-                    "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority, "group": job.group,
+                    "channel": new.channel, "kind": new.kind, "level": job.level, "priority": new.priority, "group": job.group, "routed": job.routed,
                 });
                 rows.push(Row {
                     id: *id,
@@ -244,8 +258,8 @@ macro_rules! write_batch {
                 let sql = values_sql(
                     "INSERT INTO tickets (id, number, requester_id, institution, origin_institution, service, resource, \
                      life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                     search_text, access_token_hash, created_by, created_at, updated_at, group_code) VALUES ",
-                    23,
+                     search_text, access_token_hash, created_by, created_at, updated_at, group_code, sla, sla_due, legal) VALUES ",
+                    26,
                     rows.len(),
                     $ph,
                 );
@@ -275,7 +289,10 @@ macro_rules! write_batch {
                         .bind(job.created_by)
                         .bind(job.now)
                         .bind(job.now)
-                        .bind(&job.group);
+                        .bind(&job.group)
+                        .bind(&job.clocks.0)
+                        .bind(job.clocks.1)
+                        .bind(&job.clocks.2);
                 }
                 q.execute(&mut **tx).await?;
 
@@ -291,6 +308,14 @@ macro_rules! write_batch {
                     q = q.bind(row.id).bind(job.now).bind(*kind).bind(*actor_id).bind(actor_name).bind("created").bind(&row.event);
                 }
                 q.execute(&mut **tx).await?;
+
+                // The clocks' warning and breach jobs commit with the tickets.
+                for (job, row) in fresh.iter().zip(&rows) {
+                    let planned = crate::sla_jobs::jobs_for(row.id, job.clocks.0.as_deref()).map_err(BatchError::Job)?;
+                    for j in &planned {
+                        crate::enqueue_job!(&mut **tx, j);
+                    }
+                }
             }
 
             for (job, row) in fresh.iter().zip(&rows) {

@@ -4,11 +4,13 @@
 
 use crate::scopes_for;
 use anyhow::{Context, bail};
-use atbalsts_domain::{Actor, Channel, Kind, Level, Priority, Role, Status};
-use atbalsts_store::Store;
+use atbalsts_domain::routing::{Assignment, GroupKind};
+use atbalsts_domain::{Actor, Channel, DomainError, Kind, Level, Priority, Role, Status};
+use atbalsts_store::groups::GroupConfig;
 use atbalsts_store::registers::{FILES, RegisterBatch};
 use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
 use atbalsts_store::users::NewUser;
+use atbalsts_store::{Store, StoreError};
 use serde::Deserialize;
 use std::path::PathBuf;
 
@@ -43,13 +45,32 @@ struct People {
     staff: Vec<StaffData>,
 }
 
+/// A row of the provider table: a support group and what it takes.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct GroupData {
     code: String,
     institution: String,
     name_lv: String,
     name_en: Option<String>,
-    level: i64,
+    level: u8,
+    #[serde(default)]
+    kind: GroupKind,
+    #[serde(default)]
+    services: Vec<String>,
+    #[serde(default)]
+    channels: Vec<Channel>,
+    #[serde(default)]
+    locations: Vec<String>,
+    #[serde(default = "latvian")]
+    languages: Vec<String>,
+    hours: Option<String>,
+    #[serde(default)]
+    assignment: Assignment,
+}
+
+fn latvian() -> Vec<String> {
+    vec![atbalsts_domain::routing::DEFAULT_LANGUAGE.to_string()]
 }
 
 #[derive(Deserialize)]
@@ -121,6 +142,13 @@ enum Step {
     Transfer {
         by: String,
         institution: String,
+        reason: String,
+    },
+    AcceptTransfer {
+        by: String,
+    },
+    ReturnTransfer {
+        by: String,
         reason: String,
     },
     Resolve {
@@ -230,17 +258,36 @@ pub async fn load(store: &Store) -> anyhow::Result<Logins> {
             .filter(|(c, _)| c == &g.code)
             .map(|(_, id)| *id)
             .collect();
+        let config = GroupConfig {
+            code: g.code.clone(),
+            institution: g.institution.clone(),
+            name_lv: g.name_lv.clone(),
+            name_en: g.name_en.clone(),
+            kind: g.kind,
+            level: Level::try_from(g.level).map_err(anyhow::Error::msg)?,
+            services: g.services.clone(),
+            channels: g.channels.clone(),
+            locations: g.locations.clone(),
+            languages: g.languages.clone(),
+            hours: g.hours.clone(),
+            assignment: g.assignment,
+            members: ids,
+        };
         store
-            .upsert_group(
-                &g.code,
-                &g.institution,
-                &g.name_lv,
-                g.name_en.as_deref(),
-                g.level,
-                &ids,
-            )
+            .save_group(&config)
             .await
-            .with_context(|| format!("group {}", g.code))?;
+            .map_err(|e| match e {
+                StoreError::Domain(DomainError::Invalid(errors)) => anyhow::anyhow!(
+                    "{}",
+                    errors
+                        .iter()
+                        .map(|e| format!("{}: {}", e.field, e.message))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                other => other.into(),
+            })
+            .with_context(|| format!("demo/people.json: group {}", g.code))?;
     }
 
     let mut articles = Vec::new();
@@ -387,6 +434,19 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
                     reason,
                 },
             ),
+            Step::AcceptTransfer { by: who } => {
+                let actor = by(&who).await?;
+                let here = store.ticket(&actor, id).await?.institution;
+                let institutions = store.institutions().await?;
+                let found = institutions.iter().find(|i| i.code == here);
+                let lv = found.map_or(here.as_str(), |i| i.name_lv.as_str());
+                let en = found.and_then(|i| i.name_en.as_deref()).unwrap_or(lv);
+                let notice = atbalsts_api::transfer_notice_text(lv, en);
+                (actor, ChangeRequest::AcceptTransfer { notice })
+            }
+            Step::ReturnTransfer { by: who, reason } => {
+                (by(&who).await?, ChangeRequest::ReturnTransfer { reason })
+            }
             Step::Resolve {
                 by: who,
                 resolution,

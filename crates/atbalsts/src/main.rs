@@ -223,7 +223,21 @@ async fn serve(
         secure_cookies: settings.secure_cookies,
         ..atbalsts_api::ApiConfig::default()
     };
-    atbalsts_api::serve(listener, store.clone(), &config, shutdown_signal()).await?;
+    // Background jobs (SLA, auto-close, notifications) run on every node; the
+    // queue hands each job to one of them.
+    let worker = atbalsts_store::jobs::Worker::spawn(
+        store.clone(),
+        atbalsts_store::sla_jobs::register(atbalsts_store::jobs::Handlers::new()),
+        atbalsts_store::jobs::WorkerConfig {
+            auto_close_after_days: (settings.auto_close_after_days > 0)
+                .then_some(settings.auto_close_after_days),
+            ..atbalsts_store::jobs::WorkerConfig::default()
+        },
+    );
+    let served = atbalsts_api::serve(listener, store.clone(), &config, shutdown_signal()).await;
+    // Running jobs get a short grace before the pools close under them.
+    worker.stop().await;
+    served?;
     store.close().await;
     Ok(())
 }

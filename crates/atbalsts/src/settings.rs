@@ -23,12 +23,15 @@ pub struct Settings {
     pub handoff_institution: Option<String>,
     /// Mark cookies `Secure` (HTTPS only; browsers keep them on localhost too).
     pub secure_cookies: bool,
+    /// Close resolved tickets this many days after resolution (the background
+    /// job worker); 0 turns the auto-close off.
+    pub auto_close_after_days: u32,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 8] = [
+const KEYS: [&str; 9] = [
     "listen",
     "data_dir",
     "database_url",
@@ -37,6 +40,7 @@ const KEYS: [&str; 8] = [
     "assistant_questions_per_minute",
     "handoff_institution",
     "secure_cookies",
+    "auto_close_after_days",
 ];
 
 impl Settings {
@@ -48,7 +52,8 @@ impl Settings {
             .set_default("log", "info")?
             .set_default("public_creates_per_minute", 30)?
             .set_default("assistant_questions_per_minute", 300)?
-            .set_default("secure_cookies", true)?;
+            .set_default("secure_cookies", true)?
+            .set_default("auto_close_after_days", 7)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

@@ -130,3 +130,123 @@ pub async fn days(
         days,
     }))
 }
+
+/// A law's or the Cabinet's decision to add to a calendar.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    /// `holiday` (a law adds a holiday), `song_festival_closing`, or `transfer`
+    /// (a working day given off, worked on a Saturday instead).
+    #[schema(pattern = "^(holiday|song_festival_closing|transfer)$")]
+    kind: String,
+    /// The holiday, the festival's closing day, or the working day given off; `YYYY-MM-DD`.
+    #[schema(min_length = 10, max_length = 10)]
+    day: String,
+    /// For a transfer: the Saturday worked instead, `YYYY-MM-DD`.
+    worked_on: Option<String>,
+    /// For a holiday: its name as the law states it.
+    #[schema(max_length = 200)]
+    name: Option<String>,
+}
+
+/// Only the system administrator changes the calendars every institution counts on.
+fn require_system_administrator(actor: &atbalsts_domain::Actor) -> ApiResult<()> {
+    match actor {
+        atbalsts_domain::Actor::Staff(s) if atbalsts_domain::admin::is_system_administrator(s) => {
+            Ok(())
+        }
+        atbalsts_domain::Actor::Staff(_) => Err(ApiError::Forbidden(
+            "only the system administrator changes business calendars".into(),
+        )),
+        _ => Err(ApiError::Unauthorized("sign in with an API token".into())),
+    }
+}
+
+/// Add a holiday, a festival closing day or a transferred working day; the
+/// calendar's days (and the clocks counted on them from now on) follow.
+#[utoipa::path(post, path = "/api/v1/calendars/{id}/entries", tag = "calendars",
+    params(("id" = String, Path, description = "calendar id")), request_body = NewEntry,
+    responses((status = 201, description = "added"), (status = 400, body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem),
+        (status = 422, body = crate::error::Problem)))]
+pub async fn add_entry(
+    State(s): State<AppState>,
+    crate::auth::Auth(actor): crate::auth::Auth,
+    Path(id): Path<String>,
+    crate::extract::Json(b): crate::extract::Json<NewEntry>,
+) -> ApiResult<axum::http::StatusCode> {
+    require_system_administrator(&actor)?;
+    crate::routes::tickets::param_code("id", &id)?;
+    let mut errors = Vec::new();
+    let mut day = |field: &str, raw: Option<&str>| match raw.map(str::trim).map(str::parse::<Date>)
+    {
+        Some(Ok(d)) => Some(d),
+        _ => {
+            errors.push(atbalsts_domain::FieldError::new(
+                field,
+                "give a date written YYYY-MM-DD, e.g. 2027-05-03",
+            ));
+            None
+        }
+    };
+    let first = day("day", Some(&b.day));
+    let entry = match b.kind.as_str() {
+        "holiday" => first.map(|day| atbalsts_domain::calendar::Entry::Holiday {
+            day,
+            name: b.name.clone().unwrap_or_default(),
+        }),
+        "song_festival_closing" => {
+            first.map(|day| atbalsts_domain::calendar::Entry::SongFestivalClosing { day })
+        }
+        "transfer" => {
+            let worked_on = day("worked_on", b.worked_on.as_deref());
+            first.zip(worked_on).map(|(day_off, worked_on)| {
+                atbalsts_domain::calendar::Entry::Transfer { day_off, worked_on }
+            })
+        }
+        _ => {
+            errors.push(atbalsts_domain::FieldError::new(
+                "kind",
+                "kind must be holiday, song_festival_closing or transfer",
+            ));
+            None
+        }
+    };
+    match entry {
+        Some(entry) if errors.is_empty() => {
+            s.store.add_calendar_entry(&id, &entry).await?;
+            Ok(axum::http::StatusCode::CREATED)
+        }
+        _ => Err(ApiError::Invalid(errors)),
+    }
+}
+
+/// Remove an entry added by mistake.
+#[utoipa::path(delete, path = "/api/v1/calendars/{id}/entries/{day}/{kind}", tag = "calendars",
+    params(("id" = String, Path), ("day" = String, Path, description = "YYYY-MM-DD"),
+        ("kind" = String, Path, description = "holiday, song_festival_closing or transfer")),
+    responses((status = 204, description = "removed"), (status = 400, body = crate::error::Problem),
+        (status = 401, body = crate::error::Problem), (status = 403, body = crate::error::Problem),
+        (status = 404, body = crate::error::Problem)))]
+pub async fn remove_entry(
+    State(s): State<AppState>,
+    crate::auth::Auth(actor): crate::auth::Auth,
+    Path((id, day, kind)): Path<(String, String, String)>,
+) -> ApiResult<axum::http::StatusCode> {
+    require_system_administrator(&actor)?;
+    crate::routes::tickets::param_code("id", &id)?;
+    let day = date("day", &day)?;
+    if !["holiday", "song_festival_closing", "transfer"].contains(&kind.as_str()) {
+        return Err(ApiError::BadRequest(
+            "kind must be holiday, song_festival_closing or transfer".into(),
+        ));
+    }
+    if s.store.remove_calendar_entry(&id, day, &kind).await? {
+        Ok(axum::http::StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!(
+            "a {kind} entry on {day} in calendar {id}"
+        )))
+    }
+}

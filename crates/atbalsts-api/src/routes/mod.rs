@@ -1,5 +1,6 @@
 pub mod assistant;
 pub mod calendars;
+pub mod groups;
 pub mod health;
 pub mod kb;
 pub mod registers;
@@ -8,7 +9,7 @@ pub mod tickets;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 pub fn api() -> Router<AppState> {
     Router::new()
@@ -19,6 +20,12 @@ pub fn api() -> Router<AppState> {
         .route("/resources", get(registers::resources))
         .route("/locations", get(registers::locations))
         .route("/calendars/{id}/days", get(calendars::days))
+        .route("/calendars/{id}/entries", post(calendars::add_entry))
+        .route(
+            "/calendars/{id}/entries/{day}/{kind}",
+            delete(calendars::remove_entry),
+        )
+        .route("/groups", get(groups::list))
         .route("/kb/articles", get(kb::articles).post(kb::create))
         .route("/kb/articles/{id}", get(kb::article).put(kb::update))
         .route("/kb/articles/{id}/versions", get(kb::versions))
@@ -43,9 +50,18 @@ pub fn api() -> Router<AppState> {
         .route("/tickets/{id}/events", get(tickets::events))
         .route("/tickets/{id}/escalate", post(tickets::escalate))
         .route("/tickets/{id}/transfer", post(tickets::transfer))
+        .route(
+            "/tickets/{id}/transfer/accept",
+            post(tickets::accept_transfer),
+        )
+        .route(
+            "/tickets/{id}/transfer/return",
+            post(tickets::return_transfer),
+        )
         .route("/tickets/{id}/assign", post(tickets::assign))
         .route("/tickets/{id}/resolve", post(tickets::resolve))
         .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/tickets/{id}/close", post(tickets::close))
+        .route("/tickets/{id}/legal-term", post(tickets::extend_legal_term))
         .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
 }

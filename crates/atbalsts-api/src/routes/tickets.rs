@@ -571,6 +571,141 @@ pub async fn transfer(
     .await
 }
 
+/// Take in a case transferred to your institution; the requester is told who handles it now.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer/accept", tag = "tickets", params(("id" = i64, Path)),
+    responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
+pub async fn accept_transfer(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+) -> ApiResult<axum::Json<Ticket>> {
+    require_someone(&actor)?;
+    let ticket = s.store.ticket(&actor, id).await?;
+    let notice = transfer_notice(&s, &ticket.institution).await;
+    apply(&s, actor, id, ChangeRequest::AcceptTransfer { notice }).await
+}
+
+/// The message that tells the requester which institution handles the case now.
+pub async fn transfer_notice(s: &AppState, institution: &str) -> String {
+    let institutions = s.store.institutions().await.unwrap_or_default();
+    let found = institutions.iter().find(|i| i.code == institution);
+    let lv = found.map_or(institution, |i| i.name_lv.as_str());
+    let en = found.and_then(|i| i.name_en.as_deref()).unwrap_or(lv);
+    transfer_notice_text(lv, en)
+}
+
+/// The message that tells the requester the institution (named in Latvian and English) handles the case now.
+pub fn transfer_notice_text(lv: &str, en: &str) -> String {
+    format!(
+        "{}\n\n{}",
+        crate::web::i18n::t_args(
+            atbalsts_search::Lang::Lv,
+            "transfer-accepted-notice",
+            &[("institution", lv)]
+        ),
+        crate::web::i18n::t_args(
+            atbalsts_search::Lang::En,
+            "transfer-accepted-notice",
+            &[("institution", en)]
+        )
+    )
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReturnBody {
+    /// Why the case goes back.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Send a transferred case back to the institution it came from, with the reason.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer/return", tag = "tickets", params(("id" = i64, Path)), request_body = ReturnBody,
+    responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn return_transfer(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<ReturnBody>,
+) -> ApiResult<axum::Json<Ticket>> {
+    let mut e = Errors::default();
+    let reason = reason(&mut e, &b.reason);
+    e.finish(()).map_err(ApiError::Invalid)?;
+    apply(&s, actor, id, ChangeRequest::ReturnTransfer { reason }).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LegalTermBody {
+    /// The new last day of the answer term, `YYYY-MM-DD`; at most what the law allows.
+    #[schema(
+        min_length = 10,
+        max_length = 10,
+        pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+    )]
+    pub until: String,
+    /// Why the answer needs more time; the requester is told.
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+/// Extend a written submission's legal answer term (Law on Submissions): the
+/// requester is told the new date and the reason in a message on the ticket.
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/legal-term", tag = "tickets", params(("id" = i64, Path)), request_body = LegalTermBody,
+    responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+pub async fn extend_legal_term(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    TicketId(id): TicketId,
+    Json(b): Json<LegalTermBody>,
+) -> ApiResult<axum::Json<Ticket>> {
+    const BAD_DATE: &str = "give the new last day as YYYY-MM-DD, e.g. 2026-12-28";
+    let mut e = Errors::default();
+    let until = b.until.trim().parse::<jiff::civil::Date>().ok();
+    if until.is_none() {
+        e.push("until", BAD_DATE);
+    }
+    let reason = reason(&mut e, &b.reason);
+    e.finish(()).map_err(ApiError::Invalid)?;
+    let Some(until) = until else {
+        return Err(ApiError::Invalid(vec![atbalsts_domain::FieldError::new(
+            "until", BAD_DATE,
+        )]));
+    };
+    let notice = legal_term_notice(until, &reason);
+    apply(
+        &s,
+        actor,
+        id,
+        ChangeRequest::ExtendLegalTerm {
+            until,
+            reason,
+            notice,
+        },
+    )
+    .await
+}
+
+/// The message that tells the requester of an extension (in Latvian, the
+/// language of the institution's answer; English follows for those who wrote in it).
+pub fn legal_term_notice(until: jiff::civil::Date, reason: &str) -> String {
+    let date = until.strftime("%d.%m.%Y.").to_string();
+    let args = [("date", date.as_str()), ("reason", reason)];
+    format!(
+        "{}\n\n{}",
+        crate::web::i18n::t_args(
+            atbalsts_search::Lang::Lv,
+            "legal-term-extended-notice",
+            &args
+        ),
+        crate::web::i18n::t_args(
+            atbalsts_search::Lang::En,
+            "legal-term-extended-notice",
+            &args
+        )
+    )
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {

@@ -62,6 +62,15 @@ pub fn t_count(lang: Lang, key: &str, count: usize) -> String {
     format(lang, key, Some(&args))
 }
 
+/// The text `key` with named text arguments.
+pub fn t_args(lang: Lang, key: &str, named: &[(&str, &str)]) -> String {
+    let mut args = FluentArgs::new();
+    for (name, value) in named {
+        args.set(*name, FluentValue::from(*value));
+    }
+    format(lang, key, Some(&args))
+}
+
 fn format(lang: Lang, key: &str, args: Option<&FluentArgs>) -> String {
     let bundle = bundle_for(lang);
     let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {

@@ -5,7 +5,7 @@
 
 mod assistant;
 mod csrf;
-mod i18n;
+pub(crate) mod i18n;
 mod page;
 mod portal;
 mod request;

@@ -252,8 +252,7 @@ pub fn local_time(lang: Lang, rfc3339: &str) -> String {
     let Ok(ts) = rfc3339.parse::<jiff::Timestamp>() else {
         return rfc3339.to_string();
     };
-    let riga = jiff::tz::TimeZone::get("Europe/Riga").unwrap_or(jiff::tz::TimeZone::UTC);
-    let z = ts.to_zoned(riga);
+    let z = ts.to_zoned(atbalsts_domain::hours::riga());
     match lang {
         Lang::Lv => z.strftime("%d.%m.%Y. %H:%M").to_string(),
         Lang::En => z.strftime("%-d %b %Y, %H:%M").to_string(),

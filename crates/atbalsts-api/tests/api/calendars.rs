@@ -1,8 +1,10 @@
 //! The business calendar over HTTP: every day of 2026 for state institutions.
 
 use crate::harness::TestApp;
+use crate::harness::send;
 use crate::on_every_backend;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 
 async fn calendar_scenario(app: &TestApp) {
     let (s, body) = app
@@ -76,3 +78,79 @@ async fn calendar_scenario(app: &TestApp) {
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 on_every_backend!(the_state_calendar_of_2026, calendar_scenario);
+
+async fn entries_scenario(app: &TestApp) {
+    let staff = app.staff().await;
+    let admin = Some(staff.admin.as_str());
+    let days = |from: &str| format!("/api/v1/calendars/state/days?from={from}&to={from}");
+    // The Cabinet gives Monday 3 May 2027 off, worked on Saturday 8 May.
+    let transfer = json!({"kind": "transfer", "day": "2027-05-03", "worked_on": "2027-05-08"});
+    let (s, _) = app
+        .post("/api/v1/calendars/state/entries", None, transfer.clone())
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = app
+        .post(
+            "/api/v1/calendars/state/entries",
+            Some(staff.pmlp.as_str()),
+            transfer.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let sunday = json!({"kind": "transfer", "day": "2027-05-03", "worked_on": "2027-05-09"});
+    let (s, v) = app
+        .post("/api/v1/calendars/state/entries", admin, sunday)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = app
+        .post(
+            "/api/v1/calendars/state/entries",
+            admin,
+            json!({"kind": "holiday", "day": "3.5.2027"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = app
+        .post("/api/v1/calendars/state/entries", admin, transfer.clone())
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, v) = app.get(&days("2027-05-03"), None).await;
+    assert_eq!(v["days"][0]["kind"], "transferred_off", "{v}");
+    let (_, v) = app.get(&days("2027-05-08"), None).await;
+    assert_eq!(
+        (
+            v["days"][0]["kind"].as_str(),
+            v["days"][0]["working"].as_bool()
+        ),
+        (Some("transferred_working"), Some(true))
+    );
+    // Twice is refused; removing restores the working Monday.
+    let (s, _) = app
+        .post("/api/v1/calendars/state/entries", admin, transfer)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let path = "/api/v1/calendars/state/entries/2027-05-03/transfer";
+    let (s, _) = send(app.req(Method::DELETE, path, Some(staff.pmlp.as_str()))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = send(app.req(Method::DELETE, path, admin)).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = send(app.req(Method::DELETE, path, admin)).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (_, v) = app.get(&days("2027-05-03"), None).await;
+    assert_eq!(v["days"][0]["kind"], "working");
+    // A law's extra holiday, with its name.
+    let (s, v) = app
+        .post(
+            "/api/v1/calendars/state/entries",
+            admin,
+            json!({"kind": "holiday", "day": "2027-07-05", "name": "Dziesmu svētku brīvdiena"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, v) = app.get(&days("2027-07-05"), None).await;
+    assert_eq!(v["days"][0]["name"], "Dziesmu svētku brīvdiena");
+}
+on_every_backend!(
+    administrators_add_and_remove_calendar_entries,
+    entries_scenario
+);

@@ -188,8 +188,11 @@ async fn transfer(app: &TestApp) {
     assert_eq!(last["kind"], "transferred");
     assert_eq!(
         last["data"],
-        json!({"from": "PMLP", "to": "VID", "reason": "Nodokļu jautājums ir VID kompetencē"})
+        json!({"from": "PMLP", "to": "VID", "reason": "Nodokļu jautājums ir VID kompetencē", "group": "VID-L1"})
     );
+    // It lands in the group routing picks at VID, waiting to be accepted.
+    assert_eq!(v["group"], "VID-L1");
+    assert_eq!(v["transfer_pending_from"], "PMLP");
 }
 on_every_backend!(transfer_between_institutions_keeps_the_case, transfer);
 

@@ -24,15 +24,17 @@ enum Queue {
     Groups,
     Unassigned,
     Waiting,
+    Incoming,
     Recent,
 }
 
 impl Queue {
-    const ALL: [Queue; 5] = [
+    const ALL: [Queue; 6] = [
         Queue::Mine,
         Queue::Groups,
         Queue::Unassigned,
         Queue::Waiting,
+        Queue::Incoming,
         Queue::Recent,
     ];
 
@@ -42,6 +44,7 @@ impl Queue {
             Queue::Groups => "groups",
             Queue::Unassigned => "unassigned",
             Queue::Waiting => "waiting",
+            Queue::Incoming => "incoming",
             Queue::Recent => "recent",
         }
     }
@@ -71,6 +74,10 @@ impl Queue {
             },
             Queue::Waiting => TicketFilter {
                 status: Some(Status::PendingRequester),
+                ..open
+            },
+            Queue::Incoming => TicketFilter {
+                incoming_transfers: true,
                 ..open
             },
             Queue::Recent => TicketFilter {
@@ -106,6 +113,9 @@ struct Row {
     handler: String,
     updated: String,
     updated_iso: String,
+    /// The earliest running SLA target, if any.
+    due: Option<(String, String)>,
+    overdue: bool,
 }
 
 #[derive(Template)]
@@ -131,6 +141,8 @@ struct Headings {
     level: String,
     handler: String,
     updated: String,
+    due: String,
+    overdue: String,
 }
 
 pub async fn page(
@@ -199,6 +211,8 @@ pub async fn page(
             },
             updated: local_time(lang, &item.updated_at),
             updated_iso: item.updated_at,
+            due: item.sla_due.map(|d| (local_time(lang, &d), d)),
+            overdue: item.sla_overdue,
         })
         .collect();
     let title = t(lang, &format!("queue-{}", queue.code()));
@@ -224,6 +238,8 @@ pub async fn page(
                 level: t(lang, "col-level"),
                 handler: t(lang, "col-handler"),
                 updated: t(lang, "col-updated"),
+                due: t(lang, "col-due"),
+                overdue: t(lang, "sla-breached"),
             },
             next,
             next_label: t(lang, "queue-next"),

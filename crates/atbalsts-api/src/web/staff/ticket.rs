@@ -71,6 +71,10 @@ struct TicketPage {
     action_base: String,
     open: bool,
     resolved: bool,
+    /// The latest day the legal term may be extended to, while it can be.
+    legal_extendable: Option<String>,
+    /// Transferred here from this institution (its name), waiting to be accepted or returned.
+    transfer_pending: Option<String>,
     /// Assigned to the person looking: no "take it".
     mine: bool,
     level: u8,
@@ -106,6 +110,12 @@ struct ActionTexts {
     resolution: String,
     reopen: String,
     submit: String,
+    extend_term: String,
+    extend_until: String,
+    extend_hint: String,
+    transfer_pending: String,
+    accept_transfer: String,
+    return_transfer: String,
 }
 
 impl ActionTexts {
@@ -135,6 +145,12 @@ impl ActionTexts {
             resolve: k("action-resolve"),
             resolution: k("action-resolution"),
             reopen: k("action-reopen"),
+            extend_term: k("action-extend-term"),
+            extend_until: k("action-extend-until"),
+            extend_hint: k("action-extend-hint"),
+            transfer_pending: k("transfer-pending"),
+            accept_transfer: k("action-accept-transfer"),
+            return_transfer: k("action-return-transfer"),
             submit: k("action-submit"),
         }
     }
@@ -322,6 +338,26 @@ async fn show(
             },
         );
     }
+    if let Some(sla) = &ticket.sla {
+        for (key, clock) in [
+            ("sla-first-response", &sla.first_response),
+            ("sla-next-response", &sla.next_response),
+            ("sla-resolution", &sla.resolution),
+        ] {
+            if let Some(value) = clock.as_ref().map(|c| clock_text(lang, c)) {
+                facts.push(Fact {
+                    label: t(lang, key),
+                    value,
+                });
+            }
+        }
+    }
+    if let Some(legal) = &ticket.legal {
+        facts.push(Fact {
+            label: t(lang, "legal-due"),
+            value: legal_text(lang, legal),
+        });
+    }
     if ticket.origin_institution != ticket.institution {
         facts.push(Fact {
             label: t(lang, "staff-origin"),
@@ -422,6 +458,15 @@ async fn show(
             action_base: localized(lang, &format!("/staff/tickets/{id}")),
             open: ticket.status != Status::Closed,
             resolved: ticket.status == Status::Resolved,
+            transfer_pending: ticket
+                .transfer_pending_from
+                .as_deref()
+                .map(institution_name),
+            legal_extendable: ticket
+                .legal
+                .as_ref()
+                .filter(|l| l.answered_at.is_none() && l.extendable_to > l.due_date)
+                .map(|l| l.extendable_to.clone()),
             mine: ticket.assignee.as_ref().map(|a| a.id) == Some(session.staff.user_id),
             level: ticket.level.number(),
             groups: groups
@@ -479,6 +524,7 @@ pub struct ActionForm {
     reason: String,
     institution: String,
     resolution: String,
+    until: String,
 }
 
 pub async fn act(
@@ -572,6 +618,34 @@ pub async fn act(
                 reason: Some(text(&form.reason)),
             }
         }
+        "accept-transfer" => {
+            let actor = Actor::Staff(session.staff.clone());
+            let Ok(ticket) = s.store.ticket(&actor, id).await else {
+                return not_found(lang, &uri);
+            };
+            ChangeRequest::AcceptTransfer {
+                notice: crate::routes::tickets::transfer_notice(&s, &ticket.institution).await,
+            }
+        }
+        "return-transfer" => {
+            required(&mut problems, "return-reason", &form.reason, MAX_REASON);
+            ChangeRequest::ReturnTransfer {
+                reason: text(&form.reason),
+            }
+        }
+        "legal-term" => {
+            let until = form.until.trim().parse::<jiff::civil::Date>().ok();
+            if until.is_none() {
+                problems.add(lang, "legal-until", "action-error-date");
+            }
+            required(&mut problems, "legal-reason", &form.reason, MAX_REASON);
+            let until = until.unwrap_or_default();
+            ChangeRequest::ExtendLegalTerm {
+                until,
+                reason: text(&form.reason),
+                notice: crate::routes::tickets::legal_term_notice(until, form.reason.trim()),
+            }
+        }
         _ => return not_found(lang, &uri),
     };
     if !problems.is_empty() {
@@ -612,4 +686,53 @@ pub async fn act(
         }
         Err(e) => unavailable(lang, &uri, &e.to_string()),
     }
+}
+
+/// An SLA clock in words: met, paused with time left, or due (and whether missed).
+fn clock_text(lang: Lang, c: &atbalsts_store::clocks::ClockView) -> String {
+    let late = if c.breached {
+        format!(" — {}", t(lang, "sla-breached"))
+    } else {
+        String::new()
+    };
+    if let Some(met) = &c.met_at {
+        return format!("{} {}{late}", t(lang, "sla-met"), local_time(lang, met));
+    }
+    if c.paused {
+        let left = c.remaining_minutes.unwrap_or_default().max(0);
+        let left = format!("{} h {:02} min", left / 60, left % 60);
+        return format!("{} ({left}){late}", t(lang, "sla-paused"));
+    }
+    match &c.due {
+        Some(due) => format!("{} {}{late}", t(lang, "sla-due"), local_time(lang, due)),
+        None => "—".into(),
+    }
+}
+
+/// The Law on Submissions' term in words.
+fn legal_text(lang: Lang, l: &atbalsts_store::clocks::LegalView) -> String {
+    let day = |d: &str| {
+        d.parse::<jiff::civil::Date>().map_or_else(
+            |_| d.to_string(),
+            |d| match lang {
+                Lang::Lv => d.strftime("%d.%m.%Y.").to_string(),
+                Lang::En => d.strftime("%-d %b %Y").to_string(),
+            },
+        )
+    };
+    let mut text = day(&l.due_date);
+    if let Some(reason) = &l.extension_reason {
+        text.push_str(&format!(" ({}: {reason})", t(lang, "legal-extended")));
+    }
+    if let Some(answered) = &l.answered_at {
+        text.push_str(&format!(
+            " — {} {}",
+            t(lang, "legal-answered"),
+            local_time(lang, answered)
+        ));
+    }
+    if l.breached {
+        text.push_str(&format!(" — {}", t(lang, "sla-breached")));
+    }
+    text
 }

@@ -1,0 +1,106 @@
+//! The workspace shows the clocks on the ticket and in the queues, extends
+//! the legal term and takes in transferred cases.
+
+use crate::browser::{Browser, hidden, sign_in};
+use crate::harness::TestApp;
+use crate::on_every_backend;
+use reqwest::StatusCode;
+use serde_json::json;
+
+const PASSWORD: &str = "pareiza parole 2026";
+
+async fn scenario(app: &TestApp) {
+    let staff = app.staff().await;
+    for email in ["ilze@pmlp.lv", "anna@vid.lv"] {
+        app.store.set_password(email, PASSWORD).await.unwrap();
+    }
+    let (id, token) = app.citizen_ticket("PMLP-003", "Termiņi lapā").await;
+    let mut b = Browser::new();
+    let (s, _, _) = sign_in(app, &mut b, "ilze@pmlp.lv", PASSWORD).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+
+    // The ticket shows each clock and the legal term; the queue shows the earliest target.
+    let page = format!("/staff/tickets/{id}");
+    let (s, _, html) = b.get(app, &page).await;
+    assert_eq!(s, StatusCode::OK);
+    for text in [
+        "<dt>Pirmā atbilde</dt><dd>līdz ",
+        "<dt>Atrisināšana</dt><dd>līdz ",
+        "<dt>Atbilde pēc Iesniegumu likuma līdz</dt>",
+    ] {
+        assert!(html.contains(text), "{text} in {html}");
+    }
+    let (_, _, queue) = b.get(app, "/staff?queue=unassigned").await;
+    assert!(queue.contains("<th scope=\"col\">Termiņš</th>"), "{queue}");
+
+    // Extending the term needs a date and a reason; then the requester is told.
+    let csrf = hidden(&html, "csrf");
+    let (s, _, bad) = b
+        .post(
+            app,
+            &format!("{page}/legal-term"),
+            &[("csrf", &csrf), ("until", "rīt"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("Ievadiet datumu"), "{bad}");
+    let (_, v) = app
+        .get(&format!("/api/v1/tickets/{id}"), Some(staff.pmlp.as_str()))
+        .await;
+    let latest = v["legal"]["extendable_to"].as_str().unwrap().to_string();
+    assert!(html.contains(&format!("max=\"{latest}\"")), "{html}");
+    let (s, location, _) = b
+        .post(
+            app,
+            &format!("{page}/legal-term"),
+            &[
+                ("csrf", &csrf),
+                ("until", &latest),
+                ("reason", "Nepieciešams eksperta atzinums"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{location:?}");
+    let (_, _, html) = b.get(app, &page).await;
+    assert!(
+        html.contains("pagarināts: Nepieciešams eksperta atzinums"),
+        "{html}"
+    );
+    let (_, _, private) = b.get(app, &format!("/t/{token}")).await;
+    assert!(
+        private.contains("Nepieciešams eksperta atzinums"),
+        "{private}"
+    );
+
+    // Transferred to VID: VID sees it among the cases to accept, and accepts it.
+    let (s, v) = app
+        .post(
+            &format!("/api/v1/tickets/{id}/transfer"),
+            Some(staff.pmlp.as_str()),
+            json!({"institution": "VID", "reason": "Nodokļi"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let mut vid = Browser::new();
+    sign_in(app, &mut vid, "anna@vid.lv", PASSWORD).await;
+    let (_, _, incoming) = vid.get(app, "/staff?queue=incoming").await;
+    assert!(incoming.contains("Termiņi lapā"), "{incoming}");
+    let (_, _, html) = vid.get(app, &page).await;
+    assert!(
+        html.contains("Šis gadījums pārsūtīts no iestādes:"),
+        "{html}"
+    );
+    let csrf = hidden(&html, "csrf");
+    let (s, _, _) = vid
+        .post(app, &format!("{page}/accept-transfer"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, _, html) = vid.get(app, &page).await;
+    assert!(
+        !html.contains("Šis gadījums pārsūtīts no iestādes:"),
+        "{html}"
+    );
+    let (_, _, incoming) = vid.get(app, "/staff?queue=incoming").await;
+    assert!(!incoming.contains("Termiņi lapā"), "{incoming}");
+}
+on_every_backend!(workspace_shows_clocks_and_takes_in_transfers, scenario);

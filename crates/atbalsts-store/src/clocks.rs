@@ -1,0 +1,395 @@
+//! A ticket's SLA clocks and legal term: started when it is created, moved
+//! by every change in the change's transaction, shown on the read models.
+//!
+//! The rules are in `atbalsts_domain::{sla, legal, hours}`; this module loads
+//! what they need (policies, legal rules, the calendar, the handling group's
+//! hours) and shapes the result for the API.
+
+use crate::db::Store;
+use crate::error::{Result, StoreError};
+use atbalsts_domain::calendar::Calendar;
+use atbalsts_domain::hours::{BusinessTime, WeeklyHours, riga};
+use atbalsts_domain::legal::{self, LegalState, Rule, Term};
+use atbalsts_domain::sla::{self, Clock, Policy, PolicyFacts, SlaState};
+use atbalsts_domain::{Channel, Kind, Priority};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The calendar clocks are counted on (state institutions').
+pub const CALENDAR: &str = "state";
+
+/// What starting the clocks of new tickets needs.
+#[derive(Debug, Clone)]
+pub(crate) struct ClockSetup {
+    pub calendar: Calendar,
+    pub policies: Vec<Policy>,
+    pub rules: Vec<Rule>,
+}
+
+type PolicyRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+fn policy(row: PolicyRow) -> Result<Policy> {
+    let (id, institution, service, kind, priority, channel, first, next, resolution, warn) = row;
+    let parsed = |what: &str, v: Option<String>, ok: bool| -> Result<()> {
+        match v {
+            Some(v) if !ok => Err(StoreError::Corrupt(format!(
+                "SLA policy {id}: {what} {v:?}"
+            ))),
+            _ => Ok(()),
+        }
+    };
+    let kind_v = kind.as_deref().map(Kind::parse);
+    let priority_v = priority.as_deref().map(Priority::parse);
+    let channel_v = channel.as_deref().map(Channel::parse);
+    parsed("kind", kind.clone(), kind_v.is_none_or(|k| k.is_some()))?;
+    parsed(
+        "priority",
+        priority.clone(),
+        priority_v.is_none_or(|p| p.is_some()),
+    )?;
+    parsed(
+        "channel",
+        channel.clone(),
+        channel_v.is_none_or(|c| c.is_some()),
+    )?;
+    Ok(Policy {
+        institution,
+        service,
+        kind: kind_v.flatten(),
+        priority: priority_v.flatten(),
+        channel: channel_v.flatten(),
+        first_response_minutes: first,
+        next_response_minutes: next,
+        resolution_minutes: resolution,
+        warn_percent: u8::try_from(warn.clamp(1, 100)).unwrap_or(80),
+        id,
+    })
+}
+
+type RuleRow = (String, i64, String, i64, String, i64, String, String);
+
+fn rule(row: RuleRow) -> Result<Rule> {
+    let (from, ac, au, ec, eu, fc, fu, source) = row;
+    let term = |c: i64, u: &str| {
+        Term::from_parts(c, u)
+            .ok_or_else(|| StoreError::Corrupt(format!("legal rule {from}: term {c} {u}")))
+    };
+    Ok(Rule {
+        effective_from: from
+            .parse::<Date>()
+            .map_err(|e| StoreError::Corrupt(format!("legal rule {from}: {e}")))?,
+        answer: term(ac, &au)?,
+        extended: term(ec, &eu)?,
+        forward: term(fc, &fu)?,
+        source,
+    })
+}
+
+impl Store {
+    pub(crate) async fn clock_setup(&self) -> Result<ClockSetup> {
+        let calendar = Calendar::new(self.calendar(CALENDAR).await?.data);
+        let rows: Vec<PolicyRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, institution, service, kind, priority, channel, first_response_minutes, \
+                 next_response_minutes, resolution_minutes, warn_percent FROM sla_policies ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let policies = rows.into_iter().map(policy).collect::<Result<_>>()?;
+        let rows: Vec<RuleRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT effective_from, answer_count, answer_unit, extended_count, extended_unit, \
+                 forward_count, forward_unit, source FROM legal_rules ORDER BY effective_from",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        let rules = rows.into_iter().map(rule).collect::<Result<_>>()?;
+        Ok(ClockSetup {
+            calendar,
+            policies,
+            rules,
+        })
+    }
+
+    /// The working hours of `group`, or the usual hours when it has none.
+    pub(crate) async fn group_hours(&self, group: Option<&str>) -> Result<WeeklyHours> {
+        let Some(code) = group else {
+            return Ok(WeeklyHours::default());
+        };
+        let text: Option<Option<String>> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT hours FROM support_groups WHERE code = $1")
+                .bind(code)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(match text.flatten() {
+            Some(t) => WeeklyHours::parse(&t)
+                .map_err(|e| StoreError::Corrupt(format!("hours of group {code}: {e}")))?,
+            None => WeeklyHours::default(),
+        })
+    }
+}
+
+/// What the clocks of a new ticket are chosen by.
+pub(crate) struct NewClockFacts<'a> {
+    pub policy: PolicyFacts<'a>,
+    pub channel: Channel,
+}
+
+/// The clocks of a ticket created at `now` (microseconds): its SLA state
+/// and, for a written submission, its legal term; serialised for storage.
+pub(crate) fn start(
+    setup: &ClockSetup,
+    hours: &WeeklyHours,
+    facts: &NewClockFacts<'_>,
+    now: i64,
+) -> Result<(Option<String>, Option<i64>, Option<String>)> {
+    let at = Timestamp::from_microsecond(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let bt = BusinessTime::new(&setup.calendar, hours);
+    let sla = sla::select(&setup.policies, &facts.policy).map(|p| SlaState::start(p, at, &bt));
+    let due = sla.as_ref().and_then(SlaState::next_due);
+    let received = at.to_zoned(riga()).date();
+    let legal = legal::is_written_submission(facts.channel)
+        .then(|| LegalState::start(&setup.calendar, &setup.rules, received))
+        .flatten();
+    Ok((to_json(&sla)?, due, to_json(&legal)?))
+}
+
+pub(crate) fn to_json<T: Serialize>(v: &Option<T>) -> Result<Option<String>> {
+    v.as_ref()
+        .map(|v| serde_json::to_string(v).map_err(|e| StoreError::Corrupt(e.to_string())))
+        .transpose()
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    what: &str,
+    raw: Option<&str>,
+) -> Result<Option<T>> {
+    raw.map(|r| serde_json::from_str(r).map_err(|e| StoreError::Corrupt(format!("{what}: {e}"))))
+        .transpose()
+}
+
+/// An instant in Riga time with its offset, e.g. `2026-12-01T10:30:00+02:00`.
+pub fn riga_rfc3339(micros: i64) -> String {
+    Timestamp::from_microsecond(micros)
+        .map(|t| {
+            t.to_zoned(riga())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// One SLA target as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ClockView {
+    pub target_minutes: i64,
+    /// When it runs out (RFC 3339, Riga offset); absent while paused or once met.
+    pub due: Option<String>,
+    /// Waiting for the requester: the clock stands still.
+    pub paused: bool,
+    pub breached: bool,
+    /// When it was met (a reply, or the resolution).
+    pub met_at: Option<String>,
+    /// Business minutes left while paused (a running clock has `due`).
+    pub remaining_minutes: Option<i64>,
+    /// Warn from then (RFC 3339), while running.
+    pub warn_at: Option<String>,
+}
+
+impl ClockView {
+    fn of(c: &Clock, now: Timestamp) -> ClockView {
+        ClockView {
+            target_minutes: c.target_secs / 60,
+            due: c.due.map(riga_rfc3339),
+            paused: c.is_paused(),
+            breached: c.breached_at(now),
+            met_at: c.stopped_at.map(riga_rfc3339),
+            remaining_minutes: c.is_paused().then(|| (c.target_secs - c.used_secs) / 60),
+            warn_at: c.warn_at.map(riga_rfc3339),
+        }
+    }
+}
+
+/// A ticket's service-level clocks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SlaView {
+    /// The policy that set the targets.
+    pub policy: String,
+    pub first_response_due: Option<String>,
+    pub next_response_due: Option<String>,
+    pub resolution_due: Option<String>,
+    pub first_response: Option<ClockView>,
+    pub next_response: Option<ClockView>,
+    pub resolution: Option<ClockView>,
+    /// Any target missed.
+    pub breached: bool,
+    /// The resolution clock stands still (waiting for the requester).
+    pub paused: bool,
+}
+
+impl SlaView {
+    pub(crate) fn of(s: &SlaState, now: Timestamp) -> SlaView {
+        let view = |c: &Option<Clock>| c.as_ref().map(|c| ClockView::of(c, now));
+        let due = |c: &Option<Clock>| c.as_ref().and_then(|c| c.due).map(riga_rfc3339);
+        let clocks = [&s.first_response, &s.next_response, &s.resolution];
+        SlaView {
+            policy: s.policy.clone(),
+            first_response_due: due(&s.first_response),
+            next_response_due: due(&s.next_response),
+            resolution_due: due(&s.resolution),
+            first_response: view(&s.first_response),
+            next_response: view(&s.next_response),
+            resolution: view(&s.resolution),
+            breached: clocks
+                .iter()
+                .any(|c| c.as_ref().is_some_and(|c| c.breached_at(now))),
+            paused: s.resolution.as_ref().is_some_and(Clock::is_paused),
+        }
+    }
+}
+
+/// A written submission's term under the Law on Submissions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LegalView {
+    /// The day it was received (Riga).
+    pub received: String,
+    /// The answer is due by the end of this day (with any extension).
+    pub due_date: String,
+    /// The term without extension.
+    pub answer_by: String,
+    /// The latest a justified extension may reach.
+    pub extendable_to: String,
+    /// Forward to the competent institution by then.
+    pub forward_by: String,
+    /// The rule applied: the date it took effect.
+    pub rule_from: String,
+    pub extended: bool,
+    pub extension_reason: Option<String>,
+    pub answered_at: Option<String>,
+    /// The legal term never pauses; always false, for symmetry with the SLA clocks.
+    pub paused: bool,
+    pub breached: bool,
+}
+
+/// The end of `date` in Riga, as RFC 3339 with offset.
+pub fn end_of_day(date: Date) -> String {
+    date.to_datetime(jiff::civil::Time::constant(23, 59, 59, 0))
+        .to_zoned(riga())
+        .map(|z| z.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+        .unwrap_or_default()
+}
+
+impl LegalView {
+    pub(crate) fn of(l: &LegalState, now: Timestamp) -> LegalView {
+        let today = now.to_zoned(riga()).date();
+        let answered_late = l.answered_at.is_some_and(|a| {
+            Timestamp::from_microsecond(a)
+                .map(|t| t.to_zoned(riga()).date() > l.due())
+                .unwrap_or(false)
+        });
+        LegalView {
+            received: l.received.to_string(),
+            due_date: l.due().to_string(),
+            answer_by: l.answer_by.to_string(),
+            extendable_to: l.extended_by.to_string(),
+            forward_by: l.forward_by.to_string(),
+            rule_from: l.rule_from.to_string(),
+            extended: l.extension.is_some(),
+            extension_reason: l.extension.as_ref().map(|e| e.reason.clone()),
+            answered_at: l.answered_at.map(riga_rfc3339),
+            paused: false,
+            breached: l.overdue(today) || answered_late,
+        }
+    }
+}
+
+impl Store {
+    /// The clocks of the ticket `job` creates, with its routed group's hours.
+    pub(crate) async fn new_clocks(
+        &self,
+        job: &crate::writer::CreateJob,
+    ) -> Result<(Option<String>, Option<i64>, Option<String>)> {
+        let setup = self.clock_setup().await?;
+        let hours = self.group_hours(job.group.as_deref()).await?;
+        let new = &job.new;
+        let facts = NewClockFacts {
+            policy: PolicyFacts {
+                institution: &new.institution,
+                service: new.service.as_deref(),
+                kind: new.kind,
+                priority: new.priority,
+                channel: new.channel,
+            },
+            channel: new.channel,
+        };
+        start(&setup, &hours, &facts, job.now)
+    }
+}
+
+impl Store {
+    /// The clocks after `outcome`, counted with the hours of the group that
+    /// handles the ticket from now on; serialised for the row.
+    pub(crate) async fn moved_clocks(
+        &self,
+        row: &crate::model::TicketRow,
+        actor: &atbalsts_domain::Actor,
+        outcome: &atbalsts_domain::change::Outcome,
+        now: i64,
+    ) -> Result<(Option<String>, Option<i64>, Option<String>)> {
+        let mut sla = row.sla_state()?;
+        let mut legal = row.legal_state()?;
+        if let Some((until, reason)) = &outcome.extend_legal_term {
+            let Some(l) = &mut legal else {
+                return Err(atbalsts_domain::DomainError::Conflict(
+                    "this ticket is not a written submission: it has no legal term to extend"
+                        .into(),
+                )
+                .into());
+            };
+            l.extend(*until, reason, now)?;
+        }
+        if sla.is_none() && legal.is_none() {
+            return Ok((None, None, None));
+        }
+        let at =
+            Timestamp::from_microsecond(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let before = row.state()?;
+        let public = outcome.message.as_ref().is_some_and(|m| !m.internal);
+        let by_staff = matches!(actor, atbalsts_domain::Actor::Staff(_));
+        let happening = sla::Happening {
+            from: before.status,
+            to: outcome.state.status,
+            staff_replied: public && by_staff,
+            requester_replied: public && !by_staff,
+        };
+        if let Some(s) = &mut sla {
+            let calendar = Calendar::new(self.calendar(CALENDAR).await?.data);
+            let hours = self.group_hours(outcome.state.group.as_deref()).await?;
+            s.apply(happening, at, &BusinessTime::new(&calendar, &hours));
+        }
+        if let Some(l) = &mut legal
+            && outcome.state.status == atbalsts_domain::Status::Resolved
+            && l.answered_at.is_none()
+        {
+            l.answered_at = Some(now);
+        }
+        let due = sla.as_ref().and_then(SlaState::next_due);
+        Ok((to_json(&sla)?, due, to_json(&legal)?))
+    }
+}
