@@ -263,10 +263,8 @@ impl SlaState {
     /// Move the clocks for what happened at `at`; `bt` is the business time of
     /// whoever handles the ticket from now on.
     pub fn apply(&mut self, h: Happening, at: Timestamp, bt: &BusinessTime<'_>) {
+        self.checkpoint(at, bt);
         let w = self.warn_percent;
-        for c in self.clocks_mut() {
-            c.checkpoint(at, w, bt);
-        }
         let responded = h.staff_replied || matches!(h.to, Status::Resolved | Status::Closed);
         if responded {
             if let Some(c) = &mut self.first_response {
@@ -294,6 +292,15 @@ impl SlaState {
                 (Status::PendingRequester, _) => c.resume(at, w, bt),
                 _ => {}
             }
+        }
+    }
+
+    /// Count every clock up to `at` and plan it again on `bt` (the calendar or
+    /// the hours changed).
+    pub fn checkpoint(&mut self, at: Timestamp, bt: &BusinessTime<'_>) {
+        let w = self.warn_percent;
+        for c in self.clocks_mut() {
+            c.checkpoint(at, w, bt);
         }
     }
 

@@ -78,7 +78,7 @@ impl Store {
             }
         };
         let added = in_tx!(self, |tx| {
-            sqlx::query(
+            let added = sqlx::query(
                 "INSERT INTO calendar_entries (calendar, day, kind, worked_on, name) VALUES ($1, $2, $3, $4, $5) \
                  ON CONFLICT DO NOTHING",
             )
@@ -89,7 +89,12 @@ impl Store {
             .bind(name)
             .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            // Running clocks were planned on the old calendar.
+            if added == 1 {
+                crate::enqueue_job!(&mut *tx, &replan_job());
+            }
+            added
         });
         if added == 0 {
             return Err(StoreError::conflict(format!(
@@ -102,7 +107,7 @@ impl Store {
     /// Remove the entry of `kind` on `day`; false when there was none.
     pub async fn remove_calendar_entry(&self, id: &str, day: Date, kind: &str) -> Result<bool> {
         let n = in_tx!(self, |tx| {
-            sqlx::query(
+            let n = sqlx::query(
                 "DELETE FROM calendar_entries WHERE calendar = $1 AND day = $2 AND kind = $3",
             )
             .bind(id)
@@ -110,8 +115,21 @@ impl Store {
             .bind(kind)
             .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if n > 0 {
+                crate::enqueue_job!(&mut *tx, &replan_job());
+            }
+            n
         });
         Ok(n > 0)
     }
+}
+
+/// One replanning of the clocks, run soon after a calendar change.
+fn replan_job() -> crate::jobs::NewJob {
+    crate::jobs::NewJob::new(
+        crate::sla_jobs::REPLAN_CLOCKS,
+        serde_json::json!({}),
+        crate::now_micros(),
+    )
 }

@@ -18,6 +18,11 @@ use serde_json::json;
 
 pub const SLA_WARNING: &str = "sla_warning";
 pub const SLA_BREACH: &str = "sla_breach";
+/// Plan running clocks again after the calendar changed.
+pub const REPLAN_CLOCKS: &str = "replan_clocks";
+
+/// Open tickets replanned per read.
+const REPLAN_BATCH: i64 = 200;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -174,6 +179,88 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Plan the running clocks of open tickets again on the calendar as it is
+    /// now, with their groups' hours; returns how many tickets' plans changed.
+    /// Each ticket is written with a compare-and-set, so a change racing this
+    /// one wins (and has planned with the new calendar itself).
+    pub async fn replan_clocks(&self, now: i64) -> Result<u64> {
+        use atbalsts_domain::calendar::Calendar;
+        use atbalsts_domain::hours::{BusinessTime, WeeklyHours};
+        let calendar = Calendar::new(self.calendar(crate::clocks::CALENDAR).await?.data);
+        let at = jiff::Timestamp::from_microsecond(now)
+            .map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
+        let mut hours: std::collections::HashMap<Option<String>, WeeklyHours> =
+            std::collections::HashMap::new();
+        let (mut after, mut changed) = (0_i64, 0_u64);
+        loop {
+            let rows: Vec<(i64, Option<String>, String)> = on_pool!(self, |pool| {
+                sqlx::query_as(
+                    "SELECT id, group_code, sla FROM tickets WHERE sla IS NOT NULL AND sla_due IS NOT NULL \
+                     AND status NOT IN ('resolved', 'closed') AND id > $1 ORDER BY id LIMIT $2",
+                )
+                .bind(after)
+                .bind(REPLAN_BATCH)
+                .fetch_all(pool)
+                .await?
+            });
+            let Some(last) = rows.last().map(|r| r.0) else {
+                break;
+            };
+            after = last;
+            for (id, group, raw) in rows {
+                let Some(mut state) = crate::clocks::from_json::<SlaState>("sla", Some(&raw))?
+                else {
+                    continue;
+                };
+                if !hours.contains_key(&group) {
+                    let h = self.group_hours(group.as_deref()).await?;
+                    hours.insert(group.clone(), h);
+                }
+                let h = hours.get(&group).cloned().unwrap_or_default();
+                let dues = |s: &SlaState| ClockName::ALL.map(|n| n.of(s).and_then(|c| c.due));
+                let before = dues(&state);
+                state.checkpoint(at, &BusinessTime::new(&calendar, &h));
+                let new = serde_json::to_string(&state)
+                    .map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
+                let jobs = jobs_for(id, Some(&new))?;
+                let due = state.next_due();
+                let written = in_tx!(self, |tx| {
+                    let n = sqlx::query(
+                        "UPDATE tickets SET sla = $1, sla_due = $2 WHERE id = $3 AND sla = $4",
+                    )
+                    .bind(&new)
+                    .bind(due)
+                    .bind(id)
+                    .bind(&raw)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n == 1 {
+                        for job in &jobs {
+                            crate::enqueue_job!(&mut *tx, job);
+                        }
+                    }
+                    n
+                });
+                if written == 1 && dues(&state) != before {
+                    changed += 1;
+                }
+            }
+        }
+        Ok(changed)
+    }
+}
+
+async fn replan(store: Store, _job: ClaimedJob) -> std::result::Result<(), JobError> {
+    let n = store
+        .replan_clocks(crate::now_micros())
+        .await
+        .map_err(|e| JobError::retry(e.to_string()))?;
+    tracing::info!(tickets = n, "clocks planned again on the changed calendar");
+    Ok(())
+}
+
 async fn run(store: Store, job: ClaimedJob, mark: Mark) -> std::result::Result<(), JobError> {
     let clock: ClockJob = job.payload_as()?;
     store
@@ -196,4 +283,5 @@ pub fn register(handlers: Handlers) -> Handlers {
     handlers
         .with(SLA_WARNING, sla_warning)
         .with(SLA_BREACH, sla_breach)
+        .with(REPLAN_CLOCKS, replan)
 }

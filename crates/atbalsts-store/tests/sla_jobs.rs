@@ -216,3 +216,54 @@ async fn a_pause_makes_the_planned_breach_moot() {
         assert!(sla.paused && !sla.breached, "{backend}");
     }
 }
+
+#[tokio::test]
+async fn a_holiday_added_later_moves_running_targets() {
+    for (backend, store, _dir) in stores().await {
+        let id = store
+            .create_ticket(&Actor::Anonymous, ticket(), None)
+            .await
+            .unwrap()
+            .ticket
+            .id;
+        let due = |t: &atbalsts_store::model::Ticket| {
+            t.sla
+                .as_ref()
+                .and_then(|s| s.resolution_due.clone())
+                .unwrap()
+        };
+        let before = due(&store.ticket(&agent(), id).await.unwrap());
+        let day: jiff::civil::Date = before[..10].parse().unwrap();
+        let queued = store.job_counts().await.unwrap().queued;
+        // A law makes the due day a holiday: the target moves past it.
+        let holiday = atbalsts_domain::calendar::Entry::Holiday {
+            day,
+            name: "Ārkārtas brīvdiena".into(),
+        };
+        store.add_calendar_entry("state", &holiday).await.unwrap();
+        assert_eq!(
+            store.job_counts().await.unwrap().queued,
+            queued + 1,
+            "{backend}: the replanning job"
+        );
+        assert_eq!(
+            store
+                .replan_clocks(atbalsts_store::now_micros())
+                .await
+                .unwrap(),
+            1,
+            "{backend}"
+        );
+        let after = due(&store.ticket(&agent(), id).await.unwrap());
+        assert!(after[..10] > before[..10], "{backend}: {before} → {after}");
+        // Nothing left to move the second time.
+        assert_eq!(
+            store
+                .replan_clocks(atbalsts_store::now_micros())
+                .await
+                .unwrap(),
+            0,
+            "{backend}"
+        );
+    }
+}
