@@ -1,6 +1,6 @@
 //! The OpenAPI 3 document, generated from the handlers' annotations.
 
-use crate::routes::{assistant, calendars, groups, health, kb, registers, search, tickets};
+use crate::routes::{assistant, calendars, clocks, groups, health, kb, registers, search, tickets};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -10,7 +10,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     info(title = "Atbalsts API", description = "Support desk for public services (PU2-16): registers, support requests, knowledge base and virtual assistant."),
     paths(
         registers::institutions, registers::services, registers::service, registers::life_situations,
-        registers::resources, registers::locations, calendars::days, calendars::add_entry, calendars::remove_entry, groups::list,
+        registers::resources, registers::locations, calendars::days, calendars::add_entry, calendars::remove_entry, clocks::policies, clocks::save_policy, clocks::legal_rules,
+        clocks::add_legal_rule, groups::list,
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close, tickets::extend_legal_term, tickets::accept_transfer, tickets::return_transfer,
         kb::articles, kb::article, kb::versions, kb::feedback,
@@ -27,6 +28,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "assistant", description = "The virtual assistant: answers from the knowledge base, hand-over to a person"),
         (name = "groups", description = "Support groups: who works which tickets, at which level, where and when"),
         (name = "calendars", description = "Business calendars: working days, holidays, transfers and shortened days"),
+        (name = "clocks", description = "SLA policies and the legal terms of written submissions"),
         (name = "operations", description = "Health and metrics"),
     )
 )]

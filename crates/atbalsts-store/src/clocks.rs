@@ -393,3 +393,246 @@ impl Store {
         Ok((to_json(&sla)?, due, to_json(&legal)?))
     }
 }
+
+/// An SLA policy as stored and shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PolicyRecord {
+    pub id: String,
+    pub name_lv: String,
+    pub name_en: Option<String>,
+    /// Applies to tickets matching every field given (null: any).
+    pub institution: Option<String>,
+    pub service: Option<String>,
+    pub kind: Option<Kind>,
+    pub priority: Option<Priority>,
+    pub channel: Option<Channel>,
+    /// Targets in business minutes.
+    pub first_response_minutes: Option<i64>,
+    pub next_response_minutes: Option<i64>,
+    pub resolution_minutes: Option<i64>,
+    /// Warn when this share (%) of a target is used.
+    pub warn_percent: i64,
+}
+
+/// A rule of the Law on Submissions as stored and shown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LegalRuleRecord {
+    /// Submissions received from this day on follow the rule (`YYYY-MM-DD`).
+    pub effective_from: String,
+    pub answer_count: i64,
+    /// `working_days` or `months`.
+    pub answer_unit: String,
+    pub extended_count: i64,
+    pub extended_unit: String,
+    pub forward_count: i64,
+    pub forward_unit: String,
+    pub source: String,
+}
+
+type PolicyListRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    i64,
+);
+
+impl Store {
+    /// The SLA policies, by id.
+    pub async fn sla_policies(&self) -> Result<Vec<PolicyRecord>> {
+        let rows: Vec<PolicyListRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, name_lv, name_en, institution, service, kind, priority, channel, \
+                 first_response_minutes, next_response_minutes, resolution_minutes, warn_percent \
+                 FROM sla_policies ORDER BY id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| PolicyRecord {
+                id: r.0,
+                name_lv: r.1,
+                name_en: r.2,
+                institution: r.3,
+                service: r.4,
+                kind: r.5.as_deref().and_then(Kind::parse),
+                priority: r.6.as_deref().and_then(Priority::parse),
+                channel: r.7.as_deref().and_then(Channel::parse),
+                first_response_minutes: r.8,
+                next_response_minutes: r.9,
+                resolution_minutes: r.10,
+                warn_percent: r.11,
+            })
+            .collect())
+    }
+
+    /// Create or replace a policy; new tickets get it, running clocks keep theirs.
+    pub async fn save_sla_policy(&self, p: &PolicyRecord) -> Result<()> {
+        let mut errors = Vec::new();
+        let mut field = |name: &str, message: String| {
+            errors.push(atbalsts_domain::FieldError::new(name, message))
+        };
+        if p.name_lv.trim().is_empty() {
+            field("name_lv", "give the policy a name".into());
+        }
+        for (name, v) in [
+            ("first_response_minutes", p.first_response_minutes),
+            ("next_response_minutes", p.next_response_minutes),
+            ("resolution_minutes", p.resolution_minutes),
+        ] {
+            if v.is_some_and(|m| !(1..=525_600).contains(&m)) {
+                field(
+                    name,
+                    "a target is between 1 minute and a year (525600 minutes)".into(),
+                );
+            }
+        }
+        if !(1..=100).contains(&p.warn_percent) {
+            field(
+                "warn_percent",
+                "the warning share is between 1 and 100 %".into(),
+            );
+        }
+        let (institutions, services): (i64, i64) = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM institutions WHERE code = $1), \
+                 (SELECT COUNT(*) FROM services WHERE code = $2)",
+            )
+            .bind(&p.institution)
+            .bind(&p.service)
+            .fetch_one(pool)
+            .await?
+        });
+        if let Some(i) = &p.institution
+            && institutions == 0
+        {
+            field("institution", format!("no institution with code {i}"));
+        }
+        if let Some(s) = &p.service
+            && services == 0
+        {
+            field("service", format!("no service with code {s}"));
+        }
+        if !errors.is_empty() {
+            return Err(StoreError::invalid(errors));
+        }
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO sla_policies (id, name_lv, name_en, institution, service, kind, priority, channel, \
+                 first_response_minutes, next_response_minutes, resolution_minutes, warn_percent) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                 ON CONFLICT (id) DO UPDATE SET name_lv = excluded.name_lv, name_en = excluded.name_en, \
+                 institution = excluded.institution, service = excluded.service, kind = excluded.kind, \
+                 priority = excluded.priority, channel = excluded.channel, \
+                 first_response_minutes = excluded.first_response_minutes, \
+                 next_response_minutes = excluded.next_response_minutes, \
+                 resolution_minutes = excluded.resolution_minutes, warn_percent = excluded.warn_percent",
+            )
+            .bind(&p.id)
+            .bind(p.name_lv.trim())
+            .bind(&p.name_en)
+            .bind(&p.institution)
+            .bind(&p.service)
+            .bind(p.kind.map(Kind::as_str))
+            .bind(p.priority.map(Priority::as_str))
+            .bind(p.channel.map(Channel::as_str))
+            .bind(p.first_response_minutes)
+            .bind(p.next_response_minutes)
+            .bind(p.resolution_minutes)
+            .bind(p.warn_percent)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The Law on Submissions' rules, oldest first.
+    pub async fn legal_rules(&self) -> Result<Vec<LegalRuleRecord>> {
+        let rows: Vec<RuleRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT effective_from, answer_count, answer_unit, extended_count, extended_unit, \
+                 forward_count, forward_unit, source FROM legal_rules ORDER BY effective_from",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| LegalRuleRecord {
+                effective_from: r.0,
+                answer_count: r.1,
+                answer_unit: r.2,
+                extended_count: r.3,
+                extended_unit: r.4,
+                forward_count: r.5,
+                forward_unit: r.6,
+                source: r.7,
+            })
+            .collect())
+    }
+
+    /// Add an amendment's rule; submissions received from its day on follow it.
+    pub async fn add_legal_rule(&self, r: &LegalRuleRecord) -> Result<()> {
+        let mut errors = Vec::new();
+        let from = r.effective_from.trim().parse::<Date>().ok();
+        if from.is_none() {
+            errors.push(atbalsts_domain::FieldError::new(
+                "effective_from",
+                "give the day the rule takes effect as YYYY-MM-DD",
+            ));
+        }
+        for (name, count, unit) in [
+            ("answer", r.answer_count, &r.answer_unit),
+            ("extended", r.extended_count, &r.extended_unit),
+            ("forward", r.forward_count, &r.forward_unit),
+        ] {
+            if Term::from_parts(count, unit).is_none() || count <= 0 {
+                errors.push(atbalsts_domain::FieldError::new(
+                    format!("{name}_count"),
+                    "a term is a positive number of working_days or months",
+                ));
+            }
+        }
+        if r.source.trim().is_empty() {
+            errors.push(atbalsts_domain::FieldError::new(
+                "source",
+                "name the law and amendment the rule comes from",
+            ));
+        }
+        let Some(from) = from.filter(|_| errors.is_empty()) else {
+            return Err(StoreError::invalid(errors));
+        };
+        let added = in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO legal_rules VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+            )
+            .bind(from.to_string())
+            .bind(r.answer_count)
+            .bind(&r.answer_unit)
+            .bind(r.extended_count)
+            .bind(&r.extended_unit)
+            .bind(r.forward_count)
+            .bind(&r.forward_unit)
+            .bind(r.source.trim())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        if added == 0 {
+            return Err(StoreError::conflict(format!(
+                "a rule taking effect on {} exists already",
+                r.effective_from
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,5 +1,6 @@
 pub mod assistant;
 pub mod calendars;
+pub mod clocks;
 pub mod groups;
 pub mod health;
 pub mod kb;
@@ -9,7 +10,7 @@ pub mod tickets;
 
 use crate::AppState;
 use axum::Router;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 
 pub fn api() -> Router<AppState> {
     Router::new()
@@ -21,6 +22,12 @@ pub fn api() -> Router<AppState> {
         .route("/locations", get(registers::locations))
         .route("/calendars/{id}/days", get(calendars::days))
         .route("/calendars/{id}/entries", post(calendars::add_entry))
+        .route("/sla-policies", get(clocks::policies))
+        .route("/sla-policies/{id}", put(clocks::save_policy))
+        .route(
+            "/legal-rules",
+            get(clocks::legal_rules).post(clocks::add_legal_rule),
+        )
         .route(
             "/calendars/{id}/entries/{day}/{kind}",
             delete(calendars::remove_entry),

@@ -198,3 +198,93 @@ on_every_backend!(
     urgent_tickets_get_tighter_targets_and_no_legal_term_for_talk,
     urgent_tickets_get_tighter_targets_and_talk_is_no_submission
 );
+
+async fn policies_and_rules_scenario(app: &TestApp) {
+    let staff = app.staff().await;
+    let admin = Some(staff.admin.as_str());
+    let (s, v) = app
+        .get("/api/v1/sla-policies", Some(staff.pmlp.as_str()))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        v.as_array().is_some_and(|p| p
+            .iter()
+            .any(|p| p["id"] == "urgent" && p["priority"] == "urgent")),
+        "{v}"
+    );
+    let (s, _) = app.get("/api/v1/sla-policies", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+
+    // A service's own targets, set by the system administrator, apply to new tickets.
+    let body = json!({"name_lv": "Dzīvesvietas deklarēšana", "service": "PMLP-003", "first_response_minutes": 120, "resolution_minutes": 960});
+    let put = |token: Option<&str>, id: &str, body: Value| {
+        crate::harness::send(
+            app.req(
+                reqwest::Method::PUT,
+                &format!("/api/v1/sla-policies/{id}"),
+                token,
+            )
+            .json(&body),
+        )
+    };
+    let (s, _) = put(Some(staff.pmlp.as_str()), "pmlp-dzv", body.clone()).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, v) = put(
+        admin,
+        "pmlp-dzv",
+        json!({"name_lv": "x", "service": "NAV-001", "warn_percent": 0, "resolution_minutes": -5}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let fields: Vec<&str> = v["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default();
+    for f in ["service", "warn_percent", "resolution_minutes"] {
+        assert!(fields.contains(&f), "{f} in {v}");
+    }
+    let (s, v) = put(admin, "pmlp-dzv", body).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let (id, _) = app
+        .citizen_ticket("PMLP-003", "Ar pakalpojuma termiņiem")
+        .await;
+    let (_, v) = app
+        .get(&format!("/api/v1/tickets/{id}"), Some(staff.pmlp.as_str()))
+        .await;
+    assert_eq!(v["sla"]["policy"], "pmlp-dzv", "{v}");
+    assert_eq!(v["sla"]["first_response"]["target_minutes"], 120);
+    assert_eq!(v["sla"]["next_response"], Value::Null);
+
+    // The next amendment of the Law on Submissions is a row.
+    let (s, v) = app
+        .get("/api/v1/legal-rules", Some(staff.pmlp.as_str()))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(v.as_array().map(Vec::len), Some(2), "{v}");
+    let rule = json!({"effective_from": "2027-07-01", "answer_count": 15, "answer_unit": "working_days",
+        "extended_count": 1, "extended_unit": "months", "forward_count": 5, "forward_unit": "working_days",
+        "source": "Iesniegumu likuma grozījumi (piemērs)"});
+    let (s, _) = app
+        .post(
+            "/api/v1/legal-rules",
+            Some(staff.pmlp.as_str()),
+            rule.clone(),
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let mut bad = rule.clone();
+    bad["answer_unit"] = json!("weeks");
+    bad["effective_from"] = json!("1.7.2027");
+    let (s, v) = app.post("/api/v1/legal-rules", admin, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = app.post("/api/v1/legal-rules", admin, rule.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, _) = app.post("/api/v1/legal-rules", admin, rule).await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (_, v) = app.get("/api/v1/legal-rules", admin).await;
+    assert_eq!(v[2]["answer_count"], 15, "{v}");
+}
+on_every_backend!(
+    sla_policies_and_legal_rules_are_data,
+    policies_and_rules_scenario
+);
