@@ -354,26 +354,29 @@ impl Entry {
     }
 }
 
+/// The state calendar of 2026 with the Cabinet's transfers, for tests here and in other modules.
+#[cfg(test)]
+pub(crate) fn state_2026() -> Calendar {
+    use jiff::civil::date;
+    Calendar::new(CalendarData {
+        transfers: vec![
+            Transfer {
+                day_off: date(2026, 1, 2),
+                worked_on: date(2026, 1, 17),
+            },
+            Transfer {
+                day_off: date(2026, 6, 22),
+                worked_on: date(2026, 6, 27),
+            },
+        ],
+        ..CalendarData::default()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use jiff::civil::date;
-
-    fn state_2026() -> Calendar {
-        Calendar::new(CalendarData {
-            transfers: vec![
-                Transfer {
-                    day_off: date(2026, 1, 2),
-                    worked_on: date(2026, 1, 17),
-                },
-                Transfer {
-                    day_off: date(2026, 6, 22),
-                    worked_on: date(2026, 6, 27),
-                },
-            ],
-            ..CalendarData::default()
-        })
-    }
 
     #[test]
     fn easter_falls_on_the_known_sundays() {

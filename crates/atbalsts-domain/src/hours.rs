@@ -295,23 +295,10 @@ impl<'a> BusinessTime<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::{CalendarData, Transfer};
     use jiff::civil::date;
 
     fn state() -> Calendar {
-        Calendar::new(CalendarData {
-            transfers: vec![
-                Transfer {
-                    day_off: date(2026, 1, 2),
-                    worked_on: date(2026, 1, 17),
-                },
-                Transfer {
-                    day_off: date(2026, 6, 22),
-                    worked_on: date(2026, 6, 27),
-                },
-            ],
-            ..CalendarData::default()
-        })
+        crate::calendar::state_2026()
     }
 
     fn at(s: &str) -> Timestamp {

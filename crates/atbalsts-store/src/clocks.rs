@@ -30,6 +30,8 @@ pub(crate) struct ClockSetup {
 
 type PolicyRow = (
     String,
+    String,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -41,84 +43,100 @@ type PolicyRow = (
     i64,
 );
 
-fn policy(row: PolicyRow) -> Result<Policy> {
-    let (id, institution, service, kind, priority, channel, first, next, resolution, warn) = row;
-    let parsed = |what: &str, v: Option<String>, ok: bool| -> Result<()> {
-        match v {
-            Some(v) if !ok => Err(StoreError::Corrupt(format!(
-                "SLA policy {id}: {what} {v:?}"
-            ))),
-            _ => Ok(()),
-        }
-    };
-    let kind_v = kind.as_deref().map(Kind::parse);
-    let priority_v = priority.as_deref().map(Priority::parse);
-    let channel_v = channel.as_deref().map(Channel::parse);
-    parsed("kind", kind.clone(), kind_v.is_none_or(|k| k.is_some()))?;
-    parsed(
-        "priority",
-        priority.clone(),
-        priority_v.is_none_or(|p| p.is_some()),
-    )?;
-    parsed(
-        "channel",
-        channel.clone(),
-        channel_v.is_none_or(|c| c.is_some()),
-    )?;
-    Ok(Policy {
+/// A stored policy; a value the domain does not know is corruption, not "any".
+fn policy_record(row: PolicyRow) -> Result<PolicyRecord> {
+    let (
+        id,
+        name_lv,
+        name_en,
         institution,
         service,
-        kind: kind_v.flatten(),
-        priority: priority_v.flatten(),
-        channel: channel_v.flatten(),
+        kind,
+        priority,
+        channel,
+        first,
+        next,
+        resolution,
+        warn,
+    ) = row;
+    fn known<T>(
+        id: &str,
+        what: &str,
+        v: Option<String>,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>> {
+        v.map(|v| {
+            parse(&v).ok_or_else(|| StoreError::Corrupt(format!("SLA policy {id}: {what} {v:?}")))
+        })
+        .transpose()
+    }
+    Ok(PolicyRecord {
+        kind: known(&id, "kind", kind, Kind::parse)?,
+        priority: known(&id, "priority", priority, Priority::parse)?,
+        channel: known(&id, "channel", channel, Channel::parse)?,
+        id,
+        name_lv,
+        name_en,
+        institution,
+        service,
         first_response_minutes: first,
         next_response_minutes: next,
         resolution_minutes: resolution,
-        warn_percent: u8::try_from(warn.clamp(1, 100)).unwrap_or(80),
-        id,
+        warn_percent: warn,
     })
+}
+
+impl From<PolicyRecord> for Policy {
+    fn from(r: PolicyRecord) -> Policy {
+        Policy {
+            id: r.id,
+            institution: r.institution,
+            service: r.service,
+            kind: r.kind,
+            priority: r.priority,
+            channel: r.channel,
+            first_response_minutes: r.first_response_minutes,
+            next_response_minutes: r.next_response_minutes,
+            resolution_minutes: r.resolution_minutes,
+            warn_percent: u8::try_from(r.warn_percent.clamp(1, 100)).unwrap_or(80),
+        }
+    }
 }
 
 type RuleRow = (String, i64, String, i64, String, i64, String, String);
 
-fn rule(row: RuleRow) -> Result<Rule> {
-    let (from, ac, au, ec, eu, fc, fu, source) = row;
+fn rule(r: LegalRuleRecord) -> Result<Rule> {
+    let from = r.effective_from;
     let term = |c: i64, u: &str| {
         Term::from_parts(c, u)
             .ok_or_else(|| StoreError::Corrupt(format!("legal rule {from}: term {c} {u}")))
     };
     Ok(Rule {
+        answer: term(r.answer_count, &r.answer_unit)?,
+        extended: term(r.extended_count, &r.extended_unit)?,
+        forward: term(r.forward_count, &r.forward_unit)?,
         effective_from: from
             .parse::<Date>()
             .map_err(|e| StoreError::Corrupt(format!("legal rule {from}: {e}")))?,
-        answer: term(ac, &au)?,
-        extended: term(ec, &eu)?,
-        forward: term(fc, &fu)?,
-        source,
+        source: r.source,
     })
 }
 
 impl Store {
     pub(crate) async fn clock_setup(&self) -> Result<ClockSetup> {
         let calendar = Calendar::new(self.calendar(CALENDAR).await?.data);
-        let rows: Vec<PolicyRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT id, institution, service, kind, priority, channel, first_response_minutes, \
-                 next_response_minutes, resolution_minutes, warn_percent FROM sla_policies ORDER BY id",
-            )
-            .fetch_all(pool)
+        let policies = self
+            .sla_policies()
             .await?
-        });
-        let policies = rows.into_iter().map(policy).collect::<Result<_>>()?;
-        let rows: Vec<RuleRow> = on_pool!(self, |pool| {
-            sqlx::query_as(
-                "SELECT effective_from, answer_count, answer_unit, extended_count, extended_unit, \
-                 forward_count, forward_unit, source FROM legal_rules ORDER BY effective_from",
-            )
-            .fetch_all(pool)
+            .into_iter()
+            .map(Policy::from)
+            .collect();
+        let rules = self
+            .legal_rules()
             .await?
-        });
-        let rules = rows.into_iter().map(rule).collect::<Result<_>>()?;
+            .into_iter()
+            .map(rule)
+            .collect::<Result<_>>()?;
         Ok(ClockSetup {
             calendar,
             policies,
@@ -429,25 +447,10 @@ pub struct LegalRuleRecord {
     pub source: String,
 }
 
-type PolicyListRow = (
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-    i64,
-);
-
 impl Store {
     /// The SLA policies, by id.
     pub async fn sla_policies(&self) -> Result<Vec<PolicyRecord>> {
-        let rows: Vec<PolicyListRow> = on_pool!(self, |pool| {
+        let rows: Vec<PolicyRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, name_lv, name_en, institution, service, kind, priority, channel, \
                  first_response_minutes, next_response_minutes, resolution_minutes, warn_percent \
@@ -456,23 +459,7 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
-        Ok(rows
-            .into_iter()
-            .map(|r| PolicyRecord {
-                id: r.0,
-                name_lv: r.1,
-                name_en: r.2,
-                institution: r.3,
-                service: r.4,
-                kind: r.5.as_deref().and_then(Kind::parse),
-                priority: r.6.as_deref().and_then(Priority::parse),
-                channel: r.7.as_deref().and_then(Channel::parse),
-                first_response_minutes: r.8,
-                next_response_minutes: r.9,
-                resolution_minutes: r.10,
-                warn_percent: r.11,
-            })
-            .collect())
+        rows.into_iter().map(policy_record).collect()
     }
 
     /// Create or replace a policy; new tickets get it, running clocks keep theirs.
