@@ -44,6 +44,7 @@ request-received-link = Your private link:
 ticket-number = Number
 ticket-status = Status
 ticket-handled-by = Handled by
+ticket-answer-by = You will have an answer by
 ticket-service = Service
 ticket-created = Submitted
 ticket-resolution = Resolution

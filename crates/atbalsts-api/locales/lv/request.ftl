@@ -44,6 +44,7 @@ request-received-link = Jūsu privātā saite:
 ticket-number = Numurs
 ticket-status = Statuss
 ticket-handled-by = Izskata
+ticket-answer-by = Atbildi sniegsim ne vēlāk kā
 ticket-service = Pakalpojums
 ticket-created = Iesniegts
 ticket-resolution = Risinājums

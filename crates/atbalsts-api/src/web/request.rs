@@ -366,6 +366,7 @@ struct TicketTexts {
     handled_by: String,
     service: String,
     created: String,
+    answer_by: String,
     resolution: String,
     thread: String,
     rate_heading: String,
@@ -387,6 +388,7 @@ impl TicketTexts {
             handled_by: t(lang, "ticket-handled-by"),
             service: t(lang, "ticket-service"),
             created: t(lang, "ticket-created"),
+            answer_by: t(lang, "ticket-answer-by"),
             resolution: t(lang, "ticket-resolution"),
             thread: t(lang, "ticket-thread"),
             rate_heading: t(lang, "rate-heading"),
@@ -429,6 +431,8 @@ struct TicketPage {
     service: Option<String>,
     created: String,
     created_iso: String,
+    /// The last day of the legal answer term, while the submission waits for its answer.
+    answer_by: Option<String>,
     resolution: Option<String>,
     thread: Vec<ThreadItem>,
     can_reply: bool,
@@ -633,6 +637,15 @@ async fn show_ticket(
             service,
             created: local_time(lang, &ticket.created_at),
             created_iso: ticket.created_at.clone(),
+            answer_by: ticket
+                .legal
+                .as_ref()
+                .filter(|l| l.answered_at.is_none())
+                .and_then(|l| l.due_date.parse::<jiff::civil::Date>().ok())
+                .map(|d| match lang {
+                    Lang::Lv => d.strftime("%d.%m.%Y.").to_string(),
+                    Lang::En => d.strftime("%-d %B %Y").to_string(),
+                }),
             resolution: ticket.resolution.clone(),
             thread,
             can_reply: ticket.status != Status::Closed,

@@ -71,6 +71,13 @@ async fn scenario(app: &TestApp) {
         private.contains("Nepieciešams eksperta atzinums"),
         "{private}"
     );
+    // The requester sees the (extended) last day of the answer term.
+    let last_day: jiff::civil::Date = latest.parse().unwrap();
+    let shown = format!(
+        "<dt>Atbildi sniegsim ne vēlāk kā</dt><dd>{}</dd>",
+        last_day.strftime("%d.%m.%Y.")
+    );
+    assert!(private.contains(&shown), "{shown} in {private}");
 
     // Transferred to VID: VID sees it among the cases to accept, and accepts it.
     let (s, v) = app
