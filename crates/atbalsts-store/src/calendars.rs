@@ -101,6 +101,7 @@ impl Store {
                 "calendar {id} already has a {kind} entry on {day}"
             )));
         }
+        self.clock_cache().invalidate();
         Ok(())
     }
 
@@ -121,6 +122,7 @@ impl Store {
             }
             n
         });
+        self.clock_cache().invalidate();
         Ok(n > 0)
     }
 }

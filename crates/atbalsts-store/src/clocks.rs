@@ -20,6 +20,41 @@ use utoipa::ToSchema;
 /// The calendar clocks are counted on (state institutions').
 pub const CALENDAR: &str = "state";
 
+/// How long a node reuses policies, legal rules and the calendar it read.
+/// Changes made through this node take effect at once; another node's after this.
+const SETUP_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The clock setup last read, shared by the store's clones. Creating a ticket
+/// would otherwise read four tables for data that changes a few times a year.
+#[derive(Debug, Clone, Default)]
+pub struct ClockCache {
+    inner:
+        std::sync::Arc<std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<ClockSetup>)>>>,
+}
+
+impl ClockCache {
+    fn fresh(&self) -> Option<std::sync::Arc<ClockSetup>> {
+        let guard = self.inner.read().ok()?;
+        guard
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SETUP_TTL)
+            .map(|(_, setup)| setup.clone())
+    }
+
+    fn keep(&self, setup: std::sync::Arc<ClockSetup>) {
+        if let Ok(mut guard) = self.inner.write() {
+            *guard = Some((std::time::Instant::now(), setup));
+        }
+    }
+
+    /// Forget the setup: the next create reads it again.
+    pub(crate) fn invalidate(&self) {
+        if let Ok(mut guard) = self.inner.write() {
+            *guard = None;
+        }
+    }
+}
+
 /// What starting the clocks of new tickets needs.
 #[derive(Debug, Clone)]
 pub(crate) struct ClockSetup {
@@ -123,6 +158,16 @@ fn rule(r: LegalRuleRecord) -> Result<Rule> {
 }
 
 impl Store {
+    /// The setup, from the cache while it is fresh.
+    pub(crate) async fn cached_clock_setup(&self) -> Result<std::sync::Arc<ClockSetup>> {
+        if let Some(setup) = self.clock_cache().fresh() {
+            return Ok(setup);
+        }
+        let setup = std::sync::Arc::new(self.clock_setup().await?);
+        self.clock_cache().keep(setup.clone());
+        Ok(setup)
+    }
+
     pub(crate) async fn clock_setup(&self) -> Result<ClockSetup> {
         let calendar = Calendar::new(self.calendar(CALENDAR).await?.data);
         let policies = self
@@ -343,7 +388,7 @@ impl Store {
         &self,
         job: &crate::writer::CreateJob,
     ) -> Result<(Option<String>, Option<i64>, Option<String>)> {
-        let setup = self.clock_setup().await?;
+        let setup = self.cached_clock_setup().await?;
         let hours = self.group_hours(job.group.as_deref()).await?;
         let new = &job.new;
         let facts = NewClockFacts {
@@ -397,9 +442,9 @@ impl Store {
             requester_replied: public && !by_staff,
         };
         if let Some(s) = &mut sla {
-            let calendar = Calendar::new(self.calendar(CALENDAR).await?.data);
+            let setup = self.cached_clock_setup().await?;
             let hours = self.group_hours(outcome.state.group.as_deref()).await?;
-            s.apply(happening, at, &BusinessTime::new(&calendar, &hours));
+            s.apply(happening, at, &BusinessTime::new(&setup.calendar, &hours));
         }
         if let Some(l) = &mut legal
             && outcome.state.status == atbalsts_domain::Status::Resolved
@@ -539,6 +584,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         });
+        self.clock_cache().invalidate();
         Ok(())
     }
 
@@ -620,6 +666,7 @@ impl Store {
                 r.effective_from
             )));
         }
+        self.clock_cache().invalidate();
         Ok(())
     }
 }

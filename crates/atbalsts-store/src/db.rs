@@ -1,5 +1,6 @@
 //! Connecting, migrating, and the macros that run one query text on either backend.
 
+use crate::clocks::ClockCache;
 use crate::error::{Result, StoreError};
 use crate::writer::Writer;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -20,10 +21,12 @@ pub enum Store {
         read: SqlitePool,
         write: SqlitePool,
         writer: Writer,
+        clocks: ClockCache,
     },
     Postgres {
         pool: PgPool,
         writer: Writer,
+        clocks: ClockCache,
     },
 }
 
@@ -95,6 +98,7 @@ impl Store {
             read,
             write,
             writer,
+            clocks: ClockCache::default(),
         })
     }
 
@@ -108,7 +112,11 @@ impl Store {
             .connect_with(options)
             .await?;
         let writer = Writer::postgres(pool.clone());
-        Ok(Store::Postgres { pool, writer })
+        Ok(Store::Postgres {
+            pool,
+            writer,
+            clocks: ClockCache::default(),
+        })
     }
 
     /// `postgres://…` opens PostgreSQL; anything else is an error.
@@ -121,6 +129,12 @@ impl Store {
                 "unsupported database URL {url:?}: use postgres://… or leave it out for embedded SQLite"
             ))),
             None => Store::open_sqlite(data_dir).await,
+        }
+    }
+
+    pub(crate) fn clock_cache(&self) -> &ClockCache {
+        match self {
+            Store::Sqlite { clocks, .. } | Store::Postgres { clocks, .. } => clocks,
         }
     }
 

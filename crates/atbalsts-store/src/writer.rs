@@ -309,12 +309,29 @@ macro_rules! write_batch {
                 }
                 q.execute(&mut **tx).await?;
 
-                // The clocks' warning and breach jobs commit with the tickets.
+                // The clocks' warning and breach jobs commit with the tickets, in one insert.
+                let mut planned = Vec::new();
                 for (job, row) in fresh.iter().zip(&rows) {
-                    let planned = crate::sla_jobs::jobs_for(row.id, job.clocks.0.as_deref()).map_err(BatchError::Job)?;
+                    planned.extend(crate::sla_jobs::jobs_for(row.id, job.clocks.0.as_deref()).map_err(BatchError::Job)?);
+                }
+                if !planned.is_empty() {
+                    let sql = values_sql(
+                        "INSERT INTO jobs (kind, payload, run_at, max_attempts, dedupe_key, created_at) VALUES ",
+                        6,
+                        planned.len(),
+                        $ph,
+                    ) + " ON CONFLICT DO NOTHING";
+                    let mut q = sqlx::query(&sql);
                     for j in &planned {
-                        crate::enqueue_job!(&mut **tx, j);
+                        q = q
+                            .bind(&j.kind)
+                            .bind(j.payload.to_string())
+                            .bind(j.run_at)
+                            .bind(i64::from(j.max_attempts.max(1)))
+                            .bind(&j.dedupe_key)
+                            .bind(crate::now_micros());
                     }
+                    q.execute(&mut **tx).await?;
                 }
             }
 
