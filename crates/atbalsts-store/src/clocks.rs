@@ -28,9 +28,11 @@ const SETUP_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 /// would otherwise read four tables for data that changes a few times a year.
 #[derive(Debug, Clone, Default)]
 pub struct ClockCache {
-    inner:
-        std::sync::Arc<std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<ClockSetup>)>>>,
+    inner: std::sync::Arc<std::sync::RwLock<Option<Cached>>>,
 }
+
+/// When the setup was read, and the setup.
+type Cached = (std::time::Instant, std::sync::Arc<ClockSetup>);
 
 impl ClockCache {
     fn fresh(&self) -> Option<std::sync::Arc<ClockSetup>> {
