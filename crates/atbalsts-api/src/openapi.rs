@@ -11,7 +11,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     paths(
         registers::institutions, registers::services, registers::service, registers::life_situations,
         registers::resources, registers::locations, calendars::days, calendars::add_entry, calendars::remove_entry, clocks::policies, clocks::save_policy, clocks::legal_rules,
-        clocks::add_legal_rule, groups::list,
+        clocks::add_legal_rule, groups::list, groups::save,
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close, tickets::extend_legal_term, tickets::accept_transfer, tickets::return_transfer,
         kb::articles, kb::article, kb::versions, kb::feedback,

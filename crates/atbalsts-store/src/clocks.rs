@@ -57,12 +57,25 @@ impl ClockCache {
     }
 }
 
-/// What starting the clocks of new tickets needs.
+/// What routing and starting the clocks of new tickets need.
 #[derive(Debug, Clone)]
 pub(crate) struct ClockSetup {
+    /// Every support group, for routing, and each group's working hours.
+    pub profiles: Vec<atbalsts_domain::routing::GroupProfile>,
+    pub hours: std::collections::HashMap<String, WeeklyHours>,
     pub calendar: Calendar,
     pub policies: Vec<Policy>,
     pub rules: Vec<Rule>,
+}
+
+impl ClockSetup {
+    /// The working hours of `group`, or the usual hours when it has none.
+    pub(crate) fn hours_of(&self, group: Option<&str>) -> WeeklyHours {
+        group
+            .and_then(|g| self.hours.get(g))
+            .cloned()
+            .unwrap_or_default()
+    }
 }
 
 type PolicyRow = (
@@ -184,7 +197,21 @@ impl Store {
             .into_iter()
             .map(rule)
             .collect::<Result<_>>()?;
+        let groups = self.groups_with_details(None).await?;
+        let mut hours = std::collections::HashMap::new();
+        for g in &groups {
+            if let Some(text) = &g.hours {
+                let parsed = WeeklyHours::parse(text)
+                    .map_err(|e| StoreError::Corrupt(format!("hours of group {}: {e}", g.code)))?;
+                hours.insert(g.code.clone(), parsed);
+            }
+        }
         Ok(ClockSetup {
+            profiles: groups
+                .iter()
+                .map(crate::groups::GroupDetails::profile)
+                .collect(),
+            hours,
             calendar,
             policies,
             rules,
@@ -391,7 +418,7 @@ impl Store {
         job: &crate::writer::CreateJob,
     ) -> Result<(Option<String>, Option<i64>, Option<String>)> {
         let setup = self.cached_clock_setup().await?;
-        let hours = self.group_hours(job.group.as_deref()).await?;
+        let hours = setup.hours_of(job.group.as_deref());
         let new = &job.new;
         let facts = NewClockFacts {
             policy: PolicyFacts {
@@ -445,7 +472,7 @@ impl Store {
         };
         if let Some(s) = &mut sla {
             let setup = self.cached_clock_setup().await?;
-            let hours = self.group_hours(outcome.state.group.as_deref()).await?;
+            let hours = setup.hours_of(outcome.state.group.as_deref());
             s.apply(happening, at, &BusinessTime::new(&setup.calendar, &hours));
         }
         if let Some(l) = &mut legal

@@ -353,11 +353,9 @@ impl Store {
         new: &NewTicket,
         level: Level,
     ) -> Result<Option<RoutedTicket>> {
-        let groups = on_pool!(self, |pool| routable_groups!(
-            pool,
-            &new.institution,
-            &new.location
-        ));
+        // Groups change a few times a year; routing reads them from the cache.
+        let setup = self.cached_clock_setup().await?;
+        let groups = &setup.profiles;
         let req = route_request(
             &new.institution,
             new.service.as_deref(),
@@ -365,7 +363,7 @@ impl Store {
             new.location.as_deref(),
             level,
         );
-        Ok(routing::route(&req, &groups).map(|r| RoutedTicket {
+        Ok(routing::route(&req, groups).map(|r| RoutedTicket {
             group: r.group.code.clone(),
             assignment: r.group.assignment,
             reason: r.to_json(),
@@ -698,6 +696,8 @@ impl Store {
                 .await?;
             }
         });
+        // Routing reads groups from the cache; this node sees the change at once.
+        self.clock_cache().invalidate();
         Ok(())
     }
 

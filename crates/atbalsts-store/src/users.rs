@@ -227,6 +227,8 @@ impl Store {
                     .await?;
             }
         });
+        // Routing reads groups from the cache; this node sees the change at once.
+        self.clock_cache().invalidate();
         Ok(())
     }
 

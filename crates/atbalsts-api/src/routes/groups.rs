@@ -203,3 +203,91 @@ mod tests {
         assert!(!holidays);
     }
 }
+
+/// A group's configuration, as an administrator saves it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GroupBody {
+    /// The institution whose tickets the group works.
+    #[schema(min_length = 1, max_length = 40)]
+    institution: String,
+    #[schema(min_length = 1, max_length = 200)]
+    name_lv: String,
+    #[schema(max_length = 200)]
+    name_en: Option<String>,
+    #[serde(default)]
+    kind: GroupKind,
+    /// 1 support specialists, 2 experts.
+    #[schema(value_type = u8, minimum = 1, maximum = 2)]
+    level: Level,
+    /// Service codes; empty: all of the institution's.
+    #[serde(default)]
+    services: Vec<String>,
+    /// Empty: every channel.
+    #[serde(default)]
+    channels: Vec<Channel>,
+    /// Location ids; required for in-person groups.
+    #[serde(default)]
+    locations: Vec<String>,
+    /// ISO 639-1 codes, e.g. `["lv", "en"]`; empty: any.
+    #[serde(default)]
+    languages: Vec<String>,
+    /// `mon-fri 08:30-17:00; sat 10:00-14:00`; null: the usual hours.
+    hours: Option<String>,
+    #[serde(default)]
+    assignment: Assignment,
+    /// Staff ids to add as members.
+    #[serde(default)]
+    members: Vec<i64>,
+}
+
+/// Create or change a support group: its services, channels, locations,
+/// languages, hours and assignment rule. An institution's administrator
+/// manages its own groups; the system administrator all.
+#[utoipa::path(put, path = "/api/v1/groups/{code}", operation_id = "save_group", tag = "groups",
+    params(("code" = String, Path)), request_body = GroupBody,
+    responses((status = 204, description = "saved"), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn save(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    crate::extract::Json(b): crate::extract::Json<GroupBody>,
+) -> ApiResult<axum::http::StatusCode> {
+    let staff = match &actor {
+        Actor::Staff(staff) => staff,
+        Actor::Requester { .. } => {
+            return Err(ApiError::Forbidden(
+                "only administrators change support groups".into(),
+            ));
+        }
+        Actor::Anonymous => {
+            return Err(ApiError::Unauthorized("sign in with an API token".into()));
+        }
+    };
+    crate::routes::tickets::param_code("code", &code)?;
+    crate::routes::tickets::param_code("institution", &b.institution)?;
+    atbalsts_domain::admin::authorize_group(staff, &b.institution).map_err(StoreError::from)?;
+    // A group of another institution is not taken over by saving it under one's own.
+    let existing = s.store.groups_with_details(None).await?;
+    if let Some(g) = existing.iter().find(|g| g.code == code) {
+        atbalsts_domain::admin::authorize_group(staff, &g.institution).map_err(StoreError::from)?;
+    }
+    let config = atbalsts_store::groups::GroupConfig {
+        code,
+        institution: b.institution,
+        name_lv: b.name_lv,
+        name_en: b.name_en.filter(|n| !n.trim().is_empty()),
+        kind: b.kind,
+        level: b.level,
+        services: b.services,
+        channels: b.channels,
+        locations: b.locations,
+        languages: b.languages,
+        hours: b.hours.filter(|h| !h.trim().is_empty()),
+        assignment: b.assignment,
+        members: b.members,
+    };
+    s.store.save_group(&config).await?;
+    Ok(axum::http::StatusCode::NO_CONTENT)
+}

@@ -33,6 +33,7 @@ pub fn api() -> Router<AppState> {
             delete(calendars::remove_entry),
         )
         .route("/groups", get(groups::list))
+        .route("/groups/{code}", put(groups::save))
         .route("/kb/articles", get(kb::articles).post(kb::create))
         .route("/kb/articles/{id}", get(kb::article).put(kb::update))
         .route("/kb/articles/{id}/versions", get(kb::versions))

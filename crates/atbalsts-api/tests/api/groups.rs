@@ -556,3 +556,70 @@ async fn vid_desk_rule(app: &TestApp, rule: Assignment) {
         .await
         .unwrap();
 }
+
+async fn saved_over_the_api(app: &TestApp) {
+    let staff = app.staff().await;
+    let (_, pmlp_admin) = app
+        .user(
+            "admin@pmlp.lv",
+            Role::Administrator,
+            vec![scope("PMLP", None)],
+        )
+        .await;
+    let put = |token: Option<String>, code: &str, body: serde_json::Value| {
+        send(
+            app.req(
+                Method::PUT,
+                &format!("/api/v1/groups/{code}"),
+                token.as_deref(),
+            )
+            .json(&body),
+        )
+    };
+    let body = json!({"institution": "PMLP", "name_lv": "PMLP vakara dienests", "level": 1,
+        "channels": ["phone", "chat"], "languages": ["lv", "ru"], "hours": "mon-fri 17:00-20:00",
+        "assignment": "round_robin"});
+    let (s, _) = put(None, "PMLP-VAKARS", body.clone()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, _) = put(Some(staff.pmlp.clone()), "PMLP-VAKARS", body.clone()).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a specialist does not configure groups"
+    );
+    let mut bad = body.clone();
+    bad["hours"] = json!("pirmdien 9-17");
+    let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", body.clone()).await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let (_, list) = app
+        .get("/api/v1/groups?institution=PMLP", Some(staff.pmlp.as_str()))
+        .await;
+    let g = list
+        .as_array()
+        .and_then(|l| l.iter().find(|g| g["code"] == "PMLP-VAKARS"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(g["hours"]["text"], "mon-fri 17:00-20:00", "{list}");
+    assert_eq!(g["assignment"], "round_robin");
+    let channels: Vec<&str> = g["channels"]
+        .as_array()
+        .map(|c| c.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(
+        channels.contains(&"phone") && channels.contains(&"chat"),
+        "{g}"
+    );
+    // PMLP's administrator cannot take VID's group over, nor make one for VID.
+    let mut vid = body.clone();
+    vid["institution"] = json!("VID");
+    let (s, _) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", vid).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, _) = put(Some(pmlp_admin), "VID-L1", body).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+}
+on_every_backend!(
+    groups_are_configured_by_their_administrators,
+    saved_over_the_api
+);
