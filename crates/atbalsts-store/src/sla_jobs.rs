@@ -1,9 +1,10 @@
 //! SLA warnings and breaches as durable jobs.
 //!
-//! Whenever a ticket's clocks are written, a warning job (at `warn_at`) and a
-//! breach job (at `due`) are enqueued for each running clock in the same
-//! transaction, keyed by ticket, clock and instant so that writing the same
-//! plan twice enqueues nothing new. A job whose instant no longer matches the
+//! Whenever a ticket's clocks are written, one job is enqueued in the same
+//! transaction for the earliest mark still to come (a clock's warning at
+//! `warn_at` or its breach at `due`), keyed by ticket, clock, kind and instant
+//! so that writing the same plan twice enqueues nothing new; recording a mark
+//! enqueues the next one. One row per ticket keeps creates fast. A job whose instant no longer matches the
 //! clock (the clock paused, stopped or was planned again) does nothing: the
 //! plan that replaced it has its own jobs. Recording sets the clock's
 //! `warned`/`breached` flag and writes an event, once, with a compare-and-set
@@ -73,33 +74,39 @@ pub struct ClockJob {
     pub at: i64,
 }
 
-/// The jobs the running clocks in `sla` (stored JSON) need.
+/// The job the running clocks in `sla` (stored JSON) need next: one per
+/// ticket, for the earliest warning or breach still to come. Recording a mark
+/// plans the one after it; a change that moves the clocks plans anew.
 pub(crate) fn jobs_for(ticket: i64, sla: Option<&str>) -> Result<Vec<NewJob>> {
     let Some(state) = crate::clocks::from_json::<SlaState>("sla", sla)? else {
         return Ok(Vec::new());
     };
-    let mut jobs = Vec::new();
+    let mut next: Option<(i64, &'static str, ClockName)> = None;
     for name in ClockName::ALL {
         let Some(c) = name.of(&state) else { continue };
-        let plan = [
-            (SLA_WARNING, c.warn_at.filter(|_| !c.warned)),
-            (SLA_BREACH, c.due.filter(|_| !c.breached)),
+        let marks = [
+            (c.warn_at.filter(|_| !c.warned), SLA_WARNING),
+            (c.due.filter(|_| !c.breached), SLA_BREACH),
         ];
-        for (kind, at) in plan {
-            if let Some(at) = at {
-                let payload = json!(ClockJob {
-                    ticket,
-                    clock: name,
-                    at
-                });
-                jobs.push(
-                    NewJob::new(kind, payload, at)
-                        .dedupe(format!("{kind}:{ticket}:{}:{at}", name.as_str())),
-                );
+        for (at, kind) in marks {
+            if let Some(at) = at
+                && next.is_none_or(|(t, _, _)| at < t)
+            {
+                next = Some((at, kind, name));
             }
         }
     }
-    Ok(jobs)
+    Ok(next
+        .map(|(at, kind, name)| {
+            let payload = json!(ClockJob {
+                ticket,
+                clock: name,
+                at
+            });
+            NewJob::new(kind, payload, at).dedupe(format!("{kind}:{ticket}:{}:{at}", name.as_str()))
+        })
+        .into_iter()
+        .collect())
 }
 
 /// Which mark a job records.
@@ -142,6 +149,7 @@ impl Store {
         };
         let new = serde_json::to_string(&state)
             .map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
+        let next_jobs = jobs_for(job.ticket, Some(&new))?;
         let data = json!({
             "clock": job.clock.as_str(),
             "due": due.map(crate::clocks::riga_rfc3339),
@@ -167,6 +175,9 @@ impl Store {
                 .bind(data.to_string())
                 .execute(&mut *tx)
                 .await?;
+                for next in &next_jobs {
+                    crate::enqueue_job!(&mut *tx, next);
+                }
             }
             n == 1
         });
