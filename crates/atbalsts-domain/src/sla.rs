@@ -224,6 +224,23 @@ pub struct SlaState {
     pub resolution: Option<Clock>,
 }
 
+/// What the sweeper records when a clock reaches a mark.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Warning,
+    Breach,
+}
+
+impl Mark {
+    /// The event kind it is recorded as.
+    pub fn event(self) -> &'static str {
+        match self {
+            Mark::Warning => "sla_warning",
+            Mark::Breach => "sla_breached",
+        }
+    }
+}
+
 /// What happened to the ticket, as far as its clocks care.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Happening {
@@ -302,6 +319,45 @@ impl SlaState {
         for c in self.clocks_mut() {
             c.checkpoint(at, w, bt);
         }
+    }
+
+    /// The earliest warning or breach still to record, for the sweeper.
+    pub fn next_mark(&self) -> Option<i64> {
+        [&self.first_response, &self.next_response, &self.resolution]
+            .into_iter()
+            .flatten()
+            .flat_map(|c| {
+                [
+                    c.warn_at.filter(|_| !c.warned),
+                    c.due.filter(|_| !c.breached),
+                ]
+            })
+            .flatten()
+            .min()
+    }
+
+    /// Record every warning and breach due by `now`, once each: which clock,
+    /// which mark, and the clock's due instant.
+    pub fn record_marks(&mut self, now: i64) -> Vec<(&'static str, Mark, Option<i64>)> {
+        let mut marks = Vec::new();
+        let clocks = [
+            ("first_response", self.first_response.as_mut()),
+            ("next_response", self.next_response.as_mut()),
+            ("resolution", self.resolution.as_mut()),
+        ];
+        for (name, clock) in clocks {
+            let Some(c) = clock else { continue };
+            if !c.warned && c.warn_at.is_some_and(|w| w <= now) {
+                c.warned = true;
+                c.warn_at = None;
+                marks.push((name, Mark::Warning, c.due));
+            }
+            if !c.breached && c.due.is_some_and(|d| d <= now) {
+                c.breached = true;
+                marks.push((name, Mark::Breach, c.due));
+            }
+        }
+        marks
     }
 
     /// The earliest instant a running clock runs out, for ordering queues.
@@ -504,5 +560,22 @@ mod tests {
         let text = serde_json::to_string(&s).unwrap_or_default();
         let back: SlaState = serde_json::from_str(&text).unwrap_or_default();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn marks_are_recorded_once_when_reached() {
+        let (cal, hours) = bt_parts();
+        let bt = BusinessTime::new(&cal, &hours);
+        let mut s = SlaState::start(&policy("default"), at("2026-11-30 09:00"), &bt);
+        let first = s.first_response.clone().unwrap_or_else(|| panic!("clock"));
+        assert_eq!(s.next_mark(), first.warn_at);
+        let due = first.due.unwrap_or_default();
+        assert!(s.record_marks(due - 1).iter().all(|m| m.1 == Mark::Warning));
+        assert_eq!(s.next_mark(), Some(due));
+        let breach = s.record_marks(due);
+        assert_eq!(breach, vec![("first_response", Mark::Breach, Some(due))]);
+        assert!(s.record_marks(due).is_empty(), "once");
+        // The resolution's warning is next.
+        assert_eq!(s.next_mark(), s.resolution.as_ref().and_then(|c| c.warn_at));
     }
 }

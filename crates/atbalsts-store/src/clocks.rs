@@ -237,6 +237,30 @@ impl Store {
     }
 }
 
+/// A ticket's clocks as its row stores them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StoredClocks {
+    /// JSON of the SLA state.
+    pub sla: Option<String>,
+    /// The earliest running due instant (queues sort by it).
+    pub due: Option<i64>,
+    /// The earliest warning or breach still to record (the sweeper looks by it).
+    pub mark: Option<i64>,
+    /// JSON of the legal term.
+    pub legal: Option<String>,
+}
+
+impl StoredClocks {
+    pub(crate) fn of(sla: &Option<SlaState>, legal: &Option<LegalState>) -> Result<StoredClocks> {
+        Ok(StoredClocks {
+            sla: to_json(sla)?,
+            due: sla.as_ref().and_then(SlaState::next_due),
+            mark: sla.as_ref().and_then(SlaState::next_mark),
+            legal: to_json(legal)?,
+        })
+    }
+}
+
 /// What the clocks of a new ticket are chosen by.
 pub(crate) struct NewClockFacts<'a> {
     pub policy: PolicyFacts<'a>,
@@ -250,16 +274,15 @@ pub(crate) fn start(
     hours: &WeeklyHours,
     facts: &NewClockFacts<'_>,
     now: i64,
-) -> Result<(Option<String>, Option<i64>, Option<String>)> {
+) -> Result<StoredClocks> {
     let at = Timestamp::from_microsecond(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let bt = BusinessTime::new(&setup.calendar, hours);
     let sla = sla::select(&setup.policies, &facts.policy).map(|p| SlaState::start(p, at, &bt));
-    let due = sla.as_ref().and_then(SlaState::next_due);
     let received = at.to_zoned(riga()).date();
     let legal = legal::is_written_submission(facts.channel)
         .then(|| LegalState::start(&setup.calendar, &setup.rules, received))
         .flatten();
-    Ok((to_json(&sla)?, due, to_json(&legal)?))
+    StoredClocks::of(&sla, &legal)
 }
 
 pub(crate) fn to_json<T: Serialize>(v: &Option<T>) -> Result<Option<String>> {
@@ -413,10 +436,7 @@ impl LegalView {
 
 impl Store {
     /// The clocks of the ticket `job` creates, with its routed group's hours.
-    pub(crate) async fn new_clocks(
-        &self,
-        job: &crate::writer::CreateJob,
-    ) -> Result<(Option<String>, Option<i64>, Option<String>)> {
+    pub(crate) async fn new_clocks(&self, job: &crate::writer::CreateJob) -> Result<StoredClocks> {
         let setup = self.cached_clock_setup().await?;
         let hours = setup.hours_of(job.group.as_deref());
         let new = &job.new;
@@ -443,7 +463,7 @@ impl Store {
         actor: &atbalsts_domain::Actor,
         outcome: &atbalsts_domain::change::Outcome,
         now: i64,
-    ) -> Result<(Option<String>, Option<i64>, Option<String>)> {
+    ) -> Result<StoredClocks> {
         let mut sla = row.sla_state()?;
         let mut legal = row.legal_state()?;
         if let Some((until, reason)) = &outcome.extend_legal_term {
@@ -457,7 +477,7 @@ impl Store {
             l.extend(*until, reason, now)?;
         }
         if sla.is_none() && legal.is_none() {
-            return Ok((None, None, None));
+            return Ok(StoredClocks::default());
         }
         let at =
             Timestamp::from_microsecond(now).map_err(|e| StoreError::Corrupt(e.to_string()))?;
@@ -481,8 +501,7 @@ impl Store {
         {
             l.answered_at = Some(now);
         }
-        let due = sla.as_ref().and_then(SlaState::next_due);
-        Ok((to_json(&sla)?, due, to_json(&legal)?))
+        StoredClocks::of(&sla, &legal)
     }
 }
 

@@ -844,6 +844,9 @@ pub struct WorkerConfig {
     /// On shutdown, how long running jobs may take to finish before they are
     /// cancelled and given back to the queue.
     pub shutdown_grace: Duration,
+    /// Further jobs enqueued once per their own period (kind, period), e.g. the
+    /// SLA sweep; the dedupe key names the period, so one node enqueues each.
+    pub periodic: Vec<(String, Duration)>,
 }
 
 impl Default for WorkerConfig {
@@ -857,6 +860,7 @@ impl Default for WorkerConfig {
             schedule_every: Duration::from_secs(3_600),
             keep_done: Duration::from_secs(7 * 86_400),
             shutdown_grace: Duration::from_secs(10),
+            periodic: Vec::new(),
         }
     }
 }
@@ -945,8 +949,22 @@ pub async fn run_worker(
     };
     tracing::info!(worker = %config.worker_id, kinds = ?handlers.kinds(), "job worker started");
     let mut scheduled_period = None;
+    let mut periodic_done: Vec<Option<i64>> = vec![None; config.periodic.len()];
     while !shutdown.fired {
         let now = now_micros();
+        for ((kind, every), done) in config.periodic.iter().zip(periodic_done.iter_mut()) {
+            let period = now / micros(*every).max(1);
+            if *done != Some(period) {
+                let job = NewJob::new(kind.clone(), serde_json::json!({}), now)
+                    .dedupe(format!("{kind}:{period}"));
+                match store.enqueue(&job).await {
+                    Ok(_) => *done = Some(period),
+                    Err(e) => {
+                        tracing::warn!(error = %e, kind = %kind, "scheduling a periodic job failed")
+                    }
+                }
+            }
+        }
         let period = now / micros(config.schedule_every).max(1);
         if scheduled_period != Some(period) {
             match schedule(&store, &config, now, period).await {

@@ -315,7 +315,7 @@ impl Store {
             year,
             now,
             access_token,
-            clocks: (None, None, None),
+            clocks: crate::clocks::StoredClocks::default(),
         };
         job.clocks = self.new_clocks(&job).await?;
         let references = References::of(&job.new);
@@ -635,12 +635,12 @@ impl Store {
             let resolved_at =
                 (new.status == Status::Resolved && state.status != Status::Resolved).then_some(now);
             let closed_at = (new.status == Status::Closed).then_some(now);
-            let (sla, sla_due, legal) = self.moved_clocks(&row, actor, &outcome, now).await?;
+            let clocks = self.moved_clocks(&row, actor, &outcome, now).await?;
             sqlx::query(
                 "UPDATE tickets SET institution = $1, level = $2, status = $3, assignee_id = $4, group_code = $5, \
                  resolution = COALESCE($6, resolution), resolved_at = COALESCE($7, resolved_at), \
                  closed_at = COALESCE($8, closed_at), updated_at = $9, sla = $11, sla_due = $12, legal = $13, \
-                 transfer_from = $14 WHERE id = $10",
+                 transfer_from = $14, sla_mark = $15 WHERE id = $10",
             )
             .bind(&new.institution)
             .bind(i64::from(new.level.number()))
@@ -652,15 +652,13 @@ impl Store {
             .bind(closed_at)
             .bind(now)
             .bind(id)
-            .bind(&sla)
-            .bind(sla_due)
-            .bind(&legal)
+            .bind(&clocks.sla)
+            .bind(clocks.due)
+            .bind(&clocks.legal)
             .bind(&new.transfer_from)
+            .bind(clocks.mark)
             .execute(&mut *tx)
             .await?;
-            for job in crate::sla_jobs::jobs_for(id, sla.as_deref())? {
-                crate::enqueue_job!(&mut *tx, &job);
-            }
 
             let (actor_kind, actor_id, actor_name) = actor_ref(actor, &row.requester_name);
             if let Some(m) = &outcome.message {

@@ -42,7 +42,7 @@ pub(crate) struct CreateJob {
     pub group: Option<String>,
     pub routed: Option<serde_json::Value>,
     /// Clocks as `clocks::start` made them: SLA state, its earliest due, legal term.
-    pub clocks: (Option<String>, Option<i64>, Option<String>),
+    pub clocks: crate::clocks::StoredClocks,
     /// (kind, id, name) for the `created` event.
     pub actor: (&'static str, Option<i64>, String),
 }
@@ -64,8 +64,10 @@ impl CreateJob {
         let at = rfc3339(self.now);
         let now = jiff::Timestamp::now();
         // Written by `clocks::start` a moment ago, so they read back.
-        let sla: Option<SlaState> = from_json("sla", self.clocks.0.as_deref()).ok().flatten();
-        let legal: Option<LegalState> = from_json("legal", self.clocks.2.as_deref()).ok().flatten();
+        let sla: Option<SlaState> = from_json("sla", self.clocks.sla.as_deref()).ok().flatten();
+        let legal: Option<LegalState> = from_json("legal", self.clocks.legal.as_deref())
+            .ok()
+            .flatten();
         Ticket {
             id,
             number,
@@ -258,8 +260,8 @@ macro_rules! write_batch {
                 let sql = values_sql(
                     "INSERT INTO tickets (id, number, requester_id, institution, origin_institution, service, resource, \
                      life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                     search_text, access_token_hash, created_by, created_at, updated_at, group_code, sla, sla_due, legal) VALUES ",
-                    26,
+                     search_text, access_token_hash, created_by, created_at, updated_at, group_code, sla, sla_due, legal, sla_mark) VALUES ",
+                    27,
                     rows.len(),
                     $ph,
                 );
@@ -290,9 +292,10 @@ macro_rules! write_batch {
                         .bind(job.now)
                         .bind(job.now)
                         .bind(&job.group)
-                        .bind(&job.clocks.0)
-                        .bind(job.clocks.1)
-                        .bind(&job.clocks.2);
+                        .bind(&job.clocks.sla)
+                        .bind(job.clocks.due)
+                        .bind(&job.clocks.legal)
+                        .bind(job.clocks.mark);
                 }
                 q.execute(&mut **tx).await?;
 
@@ -309,30 +312,6 @@ macro_rules! write_batch {
                 }
                 q.execute(&mut **tx).await?;
 
-                // The clocks' warning and breach jobs commit with the tickets, in one insert.
-                let mut planned = Vec::new();
-                for (job, row) in fresh.iter().zip(&rows) {
-                    planned.extend(crate::sla_jobs::jobs_for(row.id, job.clocks.0.as_deref()).map_err(BatchError::Job)?);
-                }
-                if !planned.is_empty() {
-                    let sql = values_sql(
-                        "INSERT INTO jobs (kind, payload, run_at, max_attempts, dedupe_key, created_at) VALUES ",
-                        6,
-                        planned.len(),
-                        $ph,
-                    ) + " ON CONFLICT DO NOTHING";
-                    let mut q = sqlx::query(&sql);
-                    for j in &planned {
-                        q = q
-                            .bind(&j.kind)
-                            .bind(j.payload.to_string())
-                            .bind(j.run_at)
-                            .bind(i64::from(j.max_attempts.max(1)))
-                            .bind(&j.dedupe_key)
-                            .bind(crate::now_micros());
-                    }
-                    q.execute(&mut **tx).await?;
-                }
             }
 
             for (job, row) in fresh.iter().zip(&rows) {

@@ -1,11 +1,13 @@
-//! SLA warnings and breaches: jobs enqueued with the clocks, recorded once,
-//! ignored when the clock moved on. The clock is the `now` given to the queue.
+//! SLA warnings and breaches: the sweep records each once when its time has
+//! come, never for a clock that moved on; the workers schedule the sweep.
+//! The clock is the `now` given to the sweep.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use atbalsts_domain::{Actor, Channel, Kind, Level, Priority, Role, StaffActor};
 use atbalsts_store::Store;
+use atbalsts_store::jobs::{Handlers, Worker, WorkerConfig};
 use atbalsts_store::registers::RegisterBatch;
-use atbalsts_store::sla_jobs::{self, SLA_BREACH, SLA_WARNING};
+use atbalsts_store::sla_jobs::{self, SLA_SWEEP};
 use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
 use sqlx::Connection;
 
@@ -94,36 +96,6 @@ async fn kinds(store: &Store, id: i64) -> Vec<String> {
         .collect()
 }
 
-/// Claim every job due by `now` and run the SLA handlers on it, until none is left.
-async fn run_due(store: &Store, now: i64) -> usize {
-    let mut total = 0;
-    loop {
-        let n = run_once(store, now).await;
-        if n == 0 {
-            return total;
-        }
-        total += n;
-    }
-}
-
-async fn run_once(store: &Store, now: i64) -> usize {
-    let jobs = store
-        .claim_jobs("test", now, 60_000_000, 100)
-        .await
-        .unwrap();
-    let n = jobs.len();
-    for job in jobs {
-        let result = match job.kind.as_str() {
-            SLA_WARNING => sla_jobs::sla_warning(store.clone(), job.clone()).await,
-            SLA_BREACH => sla_jobs::sla_breach(store.clone(), job.clone()).await,
-            other => panic!("unexpected job {other}"),
-        };
-        assert!(result.is_ok(), "{result:?}");
-        store.complete_job(&job, now).await.unwrap();
-    }
-    n
-}
-
 #[tokio::test]
 async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs() {
     for (backend, store, _dir) in stores().await {
@@ -132,17 +104,16 @@ async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs()
             .await
             .unwrap();
         let id = created.ticket.id;
-        // One job per ticket: the earliest mark to come (the first response's warning).
-        let counts = store.job_counts().await.unwrap();
-        assert_eq!(counts.queued, 1, "{backend}");
-        let first = store.claim_jobs("peek", 0, 1, 10).await.unwrap();
-        assert!(first.is_empty(), "{backend}: nothing is due at the epoch");
-
-        // Nothing is due yet.
+        // A create queues nothing: the sweep finds the ticket by its next mark.
+        assert_eq!(store.job_counts().await.unwrap().queued, 0, "{backend}");
         let now = atbalsts_store::now_micros();
-        assert_eq!(run_due(&store, now).await, 0, "{backend}");
+        assert_eq!(
+            store.sweep_clocks(now).await.unwrap(),
+            0,
+            "{backend}: nothing is due yet"
+        );
 
-        // The requester is answered in time: the first-response jobs find their clock stopped.
+        // The requester is answered in time: the first response's marks are never recorded.
         store
             .change_ticket(
                 &agent(),
@@ -154,10 +125,9 @@ async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs()
             )
             .await
             .unwrap();
-        // Far in the future every mark is due: the first response's warning finds its clock
-        // stopped; the resolution's warning and then its breach are recorded, one job after another.
+        // Far in the future: the resolution's warning and breach, once each.
         let later = now + 60 * DAY;
-        assert_eq!(run_due(&store, later).await, 3, "{backend}");
+        assert_eq!(store.sweep_clocks(later).await.unwrap(), 2, "{backend}");
         let events = kinds(&store, id).await;
         assert_eq!(
             events.iter().filter(|k| *k == "sla_warning").count(),
@@ -169,33 +139,12 @@ async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs()
             1,
             "{backend}: {events:?}"
         );
-        let t = store.ticket(&agent(), id).await.unwrap();
-        let sla = t.sla.unwrap();
+        let sla = store.ticket(&agent(), id).await.unwrap().sla.unwrap();
         assert!(sla.resolution.as_ref().unwrap().breached, "{backend}");
         assert!(!sla.first_response.as_ref().unwrap().breached, "{backend}");
-
-        // Running a breach again (a job delivered twice) records nothing new.
-        let resolution_breach = store.failed_jobs(10).await.unwrap();
-        assert!(resolution_breach.is_empty(), "{backend}");
-        let again = sla_jobs::ClockJob {
-            ticket: id,
-            clock: sla_jobs::ClockName::Resolution,
-            at: 0,
-        };
-        assert!(
-            !store
-                .record_clock_mark(&again, sla_jobs::Mark::Breach, later)
-                .await
-                .unwrap()
-        );
-        assert_eq!(
-            kinds(&store, id)
-                .await
-                .iter()
-                .filter(|k| *k == "sla_breached")
-                .count(),
-            1
-        );
+        // A second sweep (another node, or a retried job) records nothing new.
+        assert_eq!(store.sweep_clocks(later).await.unwrap(), 0, "{backend}");
+        assert_eq!(kinds(&store, id).await.len(), events.len(), "{backend}");
     }
 }
 
@@ -220,7 +169,7 @@ async fn a_pause_makes_the_planned_breach_moot() {
             .await
             .unwrap();
         let later = atbalsts_store::now_micros() + 60 * DAY;
-        run_due(&store, later).await;
+        assert_eq!(store.sweep_clocks(later).await.unwrap(), 0, "{backend}");
         let events = kinds(&store, id).await;
         assert!(
             !events.iter().any(|k| k.starts_with("sla_")),
@@ -229,6 +178,45 @@ async fn a_pause_makes_the_planned_breach_moot() {
         let sla = store.ticket(&agent(), id).await.unwrap().sla.unwrap();
         assert!(sla.paused && !sla.breached, "{backend}");
     }
+}
+
+#[tokio::test]
+async fn workers_schedule_the_sweep_once_per_period() {
+    let (_, store, _dir) = stores().await.into_iter().next().unwrap();
+    let config = |id: &str| WorkerConfig {
+        worker_id: id.into(),
+        poll_interval: std::time::Duration::from_millis(50),
+        auto_close_after_days: None,
+        periodic: vec![(SLA_SWEEP.into(), std::time::Duration::from_secs(3600))],
+        ..WorkerConfig::default()
+    };
+    // Two workers (two nodes) in the same hour enqueue one sweep between them, and it runs.
+    let a = Worker::spawn(
+        store.clone(),
+        sla_jobs::register(Handlers::new()),
+        config("a"),
+    );
+    let b = Worker::spawn(
+        store.clone(),
+        sla_jobs::register(Handlers::new()),
+        config("b"),
+    );
+    let mut done = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        done = store.job_counts().await.unwrap().done;
+        if done > 0 {
+            break;
+        }
+    }
+    a.stop().await;
+    b.stop().await;
+    let counts = store.job_counts().await.unwrap();
+    assert_eq!(
+        (done, counts.queued, counts.failed),
+        (1, 0, 0),
+        "{counts:?}"
+    );
 }
 
 #[tokio::test]

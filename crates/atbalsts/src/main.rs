@@ -231,6 +231,10 @@ async fn serve(
         atbalsts_store::jobs::WorkerConfig {
             auto_close_after_days: (settings.auto_close_after_days > 0)
                 .then_some(settings.auto_close_after_days),
+            periodic: vec![(
+                atbalsts_store::sla_jobs::SLA_SWEEP.to_string(),
+                atbalsts_store::sla_jobs::SWEEP_EVERY,
+            )],
             ..atbalsts_store::jobs::WorkerConfig::default()
         },
     );

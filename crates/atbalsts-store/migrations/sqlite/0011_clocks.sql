@@ -44,12 +44,14 @@ INSERT INTO legal_rules VALUES
      'Iesniegumu likums as amended, in force from 01.03.2026');
 
 -- A ticket's clocks (JSON of atbalsts_domain::sla::SlaState), the earliest
--- running due instant (queues sort and the breach job look by it), and its
--- legal term (JSON) when it is a written submission.
+-- running due instant (queues show it), the earliest warning or breach still
+-- to record (the SLA sweep job looks by it), and its legal term (JSON) when it
+-- is a written submission.
 ALTER TABLE tickets ADD COLUMN sla TEXT;
 ALTER TABLE tickets ADD COLUMN sla_due BIGINT;
+ALTER TABLE tickets ADD COLUMN sla_mark BIGINT;
 ALTER TABLE tickets ADD COLUMN legal TEXT;
-CREATE INDEX tickets_sla_due ON tickets (sla_due);
+CREATE INDEX tickets_sla_mark ON tickets (sla_mark);
 
 -- A case transferred to another institution waits for it to accept it (or to
 -- return it with a reason); this is where it came from, until then.
