@@ -431,15 +431,22 @@ impl Store {
             if rule == Assignment::Manual {
                 return Ok(None);
             }
-            let members: Vec<(i64, String, String, bool, i64)> = sqlx::query_as(
-                "SELECT m.user_id, u.name, u.role, m.available, (SELECT COUNT(*) FROM tickets o \
-                 WHERE o.assignee_id = m.user_id AND o.status IN ('new', 'open', 'pending_requester')) \
+            // Only the least-loaded rule needs each member's open tickets counted.
+            let load = if rule == Assignment::LeastLoaded {
+                "(SELECT COUNT(*) FROM tickets o WHERE o.assignee_id = m.user_id \
+                 AND o.status IN ('new', 'open', 'pending_requester'))"
+            } else {
+                "CAST(0 AS BIGINT)"
+            };
+            let members_sql = format!(
+                "SELECT m.user_id, u.name, u.role, m.available, {load} \
                  FROM group_members m JOIN users u ON u.id = m.user_id \
-                 WHERE m.group_code = $1 AND u.active = TRUE ORDER BY m.user_id",
-            )
-            .bind(&group)
-            .fetch_all(&mut *tx)
-            .await?;
+                 WHERE m.group_code = $1 AND u.active = TRUE ORDER BY m.user_id"
+            );
+            let members: Vec<(i64, String, String, bool, i64)> = sqlx::query_as(&members_sql)
+                .bind(&group)
+                .fetch_all(&mut *tx)
+                .await?;
             let scopes: Vec<(i64, String, String)> = sqlx::query_as(
                 "SELECT s.user_id, s.institution, s.service FROM user_scopes s \
                  JOIN group_members m ON m.user_id = s.user_id WHERE m.group_code = $1",
