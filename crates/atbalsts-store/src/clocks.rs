@@ -557,13 +557,24 @@ impl Store {
 
     /// Create or replace a policy; new tickets get it, running clocks keep theirs.
     pub async fn save_sla_policy(&self, p: &PolicyRecord) -> Result<()> {
+        // Shapes first: malformed text never reaches the database.
+        let mut shape = atbalsts_domain::validate::Errors::default();
+        shape.code("id", &p.id);
+        shape.text("name_lv", &p.name_lv, atbalsts_domain::validate::MAX_NAME);
+        shape.opt_text(
+            "name_en",
+            p.name_en.as_deref(),
+            atbalsts_domain::validate::MAX_NAME,
+        );
+        shape.opt_code("institution", p.institution.as_deref());
+        shape.opt_code("service", p.service.as_deref());
+        if !shape.is_empty() {
+            return Err(StoreError::invalid(shape.0));
+        }
         let mut errors = Vec::new();
         let mut field = |name: &str, message: String| {
             errors.push(atbalsts_domain::FieldError::new(name, message))
         };
-        if p.name_lv.trim().is_empty() {
-            field("name_lv", "give the policy a name".into());
-        }
         for (name, v) in [
             ("first_response_minutes", p.first_response_minutes),
             ("next_response_minutes", p.next_response_minutes),
@@ -683,12 +694,9 @@ impl Store {
                 ));
             }
         }
-        if r.source.trim().is_empty() {
-            errors.push(atbalsts_domain::FieldError::new(
-                "source",
-                "name the law and amendment the rule comes from",
-            ));
-        }
+        let mut shape = atbalsts_domain::validate::Errors::default();
+        shape.text("source", &r.source, 500);
+        errors.extend(shape.0);
         let Some(from) = from.filter(|_| errors.is_empty()) else {
             return Err(StoreError::invalid(errors));
         };

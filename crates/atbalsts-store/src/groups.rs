@@ -559,6 +559,32 @@ impl Store {
             ),
             _ => {}
         }
+        // Codes that would reach the database are checked for shape first:
+        // malformed ones (PostgreSQL refuses NUL bytes in text) are reported
+        // with the rest instead of being looked up.
+        let mut shape = Errors::default();
+        shape.code("institution", &g.institution);
+        for s in &g.services {
+            shape.code("services", s);
+        }
+        for l in &g.locations {
+            shape.code("locations", l);
+        }
+        const MAX_LINKS: usize = 500;
+        for (field, n) in [
+            ("services", g.services.len()),
+            ("locations", g.locations.len()),
+            ("languages", g.languages.len()),
+            ("members", g.members.len()),
+        ] {
+            if n > MAX_LINKS {
+                shape.push(field, format!("at most {MAX_LINKS} entries"));
+            }
+        }
+        if !shape.is_empty() {
+            e.0.extend(shape.0);
+            return Err(StoreError::invalid(e.0));
+        }
         let mut errors = e.0;
         let languages = serde_json::to_string(&dedup(&g.languages))
             .map_err(|err| StoreError::Corrupt(err.to_string()))?;

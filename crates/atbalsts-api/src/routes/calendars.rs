@@ -192,10 +192,12 @@ pub async fn add_entry(
     };
     let first = day("day", Some(&b.day));
     let entry = match b.kind.as_str() {
-        "holiday" => first.map(|day| atbalsts_domain::calendar::Entry::Holiday {
-            day,
-            name: b.name.clone().unwrap_or_default(),
-        }),
+        "holiday" => {
+            let mut shape = atbalsts_domain::validate::Errors::default();
+            let name = shape.text("name", b.name.as_deref().unwrap_or_default(), 200);
+            errors.extend(shape.0);
+            first.map(|day| atbalsts_domain::calendar::Entry::Holiday { day, name })
+        }
         "song_festival_closing" => {
             first.map(|day| atbalsts_domain::calendar::Entry::SongFestivalClosing { day })
         }

@@ -138,6 +138,14 @@ async fn entries_scenario(app: &TestApp) {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (_, v) = app.get(&days("2027-05-03"), None).await;
     assert_eq!(v["days"][0]["kind"], "working");
+    let (s, v) = app
+        .post(
+            "/api/v1/calendars/state/entries",
+            admin,
+            json!({"kind": "holiday", "day": "2027-07-05", "name": "x\u{0}"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     // A law's extra holiday, with its name.
     let (s, v) = app
         .post(

@@ -243,6 +243,13 @@ async fn policies_and_rules_scenario(app: &TestApp) {
     for f in ["service", "warn_percent", "resolution_minutes"] {
         assert!(fields.contains(&f), "{f} in {v}");
     }
+    let (s, v) = put(
+        admin,
+        "pmlp-dzv",
+        json!({"name_lv": "a\u{0}b", "institution": "P\u{0}"}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, v) = put(admin, "pmlp-dzv", body).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let (id, _) = app
@@ -276,6 +283,10 @@ async fn policies_and_rules_scenario(app: &TestApp) {
     bad["answer_unit"] = json!("weeks");
     bad["effective_from"] = json!("1.7.2027");
     let (s, v) = app.post("/api/v1/legal-rules", admin, bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let mut nul = rule.clone();
+    nul["source"] = json!("likums\u{0}");
+    let (s, v) = app.post("/api/v1/legal-rules", admin, nul).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, v) = app.post("/api/v1/legal-rules", admin, rule.clone()).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");

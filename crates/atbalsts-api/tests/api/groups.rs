@@ -591,6 +591,12 @@ async fn saved_over_the_api(app: &TestApp) {
     bad["hours"] = json!("pirmdien 9-17");
     let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    // Malformed codes (here a NUL byte, which PostgreSQL refuses) are a 422, never a 500.
+    let mut nul = body.clone();
+    nul["locations"] = json!(["LOC\u{0}X"]);
+    nul["services"] = json!(["", "PMLP-003"]);
+    let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", nul).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", body.clone()).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let (_, list) = app
