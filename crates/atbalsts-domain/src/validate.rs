@@ -11,6 +11,13 @@ pub const MAX_CODE: usize = 40;
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG: usize = 50;
 
+/// Whether `text` holds control characters other than line breaks and tabs
+/// (PostgreSQL refuses NUL in text; none of them belongs in a message).
+pub fn has_control_chars(text: &str) -> bool {
+    text.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
 /// Collects field errors so a request reports every problem at once.
 #[derive(Debug, Default)]
 pub struct Errors(pub Vec<FieldError>);
@@ -31,10 +38,7 @@ impl Errors {
             self.push(field, "must not be empty");
         } else if v.chars().count() > max {
             self.push(field, format!("is too long: at most {max} characters"));
-        } else if v
-            .chars()
-            .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-        {
+        } else if has_control_chars(v) {
             self.push(field, "contains control characters");
         }
         v.to_string()

@@ -68,3 +68,4 @@ feedback-no = No
 feedback-comment = What could we improve? (optional)
 feedback-thanks = Thank you! Your feedback helps us improve the articles.
 feedback-error-comment = The comment is too long: at most 2,000 characters.
+form-error-control = The text contains invisible control characters; remove them and try again.

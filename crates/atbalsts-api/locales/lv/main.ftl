@@ -72,3 +72,4 @@ feedback-no = Nē
 feedback-comment = Ko varam uzlabot? (nav obligāti)
 feedback-thanks = Paldies! Jūsu atsauksme palīdzēs uzlabot rakstus.
 feedback-error-comment = Komentārs ir par garu: ne vairāk kā 2000 rakstzīmes.
+form-error-control = Tekstā ir neredzamas vadības rakstzīmes; izdzēsiet tās un mēģiniet vēlreiz.

@@ -207,16 +207,22 @@ fn check_request(lang: Lang, f: &RequestForm) -> Problems {
         p.add(lang, "subject", "request-error-subject");
     } else if subject.chars().count() > validate::MAX_SUBJECT {
         p.add(lang, "subject", "request-error-subject-long");
+    } else if validate::has_control_chars(subject) {
+        p.add(lang, "subject", "form-error-control");
     }
     let description = f.description.trim();
     if description.is_empty() {
         p.add(lang, "description", "request-error-description");
     } else if description.chars().count() > validate::MAX_BODY {
         p.add(lang, "description", "request-error-description-long");
+    } else if validate::has_control_chars(description) {
+        p.add(lang, "description", "form-error-control");
     }
     let name = f.name.trim();
     if name.is_empty() || name.chars().count() > validate::MAX_NAME {
         p.add(lang, "name", "request-error-name");
+    } else if validate::has_control_chars(name) {
+        p.add(lang, "name", "form-error-control");
     }
     let email = f.email.trim();
     let phone = f.phone.trim();
@@ -710,6 +716,8 @@ async fn reply(
         problems.add(lang, "body", "reply-error-empty");
     } else if body.chars().count() > validate::MAX_BODY {
         problems.add(lang, "body", "reply-error-long");
+    } else if validate::has_control_chars(&body) {
+        problems.add(lang, "body", "form-error-control");
     }
     if problems.is_empty() {
         let change = ChangeRequest::Reply {

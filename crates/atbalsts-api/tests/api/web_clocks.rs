@@ -33,6 +33,29 @@ async fn scenario(app: &TestApp) {
     let (_, _, queue) = b.get(app, "/staff?queue=unassigned").await;
     assert!(queue.contains("<th scope=\"col\">Termiņš</th>"), "{queue}");
 
+    // Control characters in a form field are a problem to fix, not a server error.
+    let csrf0 = hidden(&html, "csrf");
+    let (s, _, _) = b
+        .post(
+            app,
+            &format!("{page}/note"),
+            &[("csrf", &csrf0), ("body", "a\u{0}b")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, _, _) = b
+        .post(
+            app,
+            &format!("{page}/legal-term"),
+            &[
+                ("csrf", &csrf0),
+                ("until", "2026-12-20"),
+                ("reason", "x\u{0}"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+
     // Extending the term needs a date and a reason; then the requester is told.
     let csrf = hidden(&html, "csrf");
     let (s, _, bad) = b
@@ -71,6 +94,16 @@ async fn scenario(app: &TestApp) {
         private.contains("Nepieciešams eksperta atzinums"),
         "{private}"
     );
+    // The requester's own reply with a control character is a problem to fix too.
+    let public_csrf = hidden(&private, "csrf");
+    let (s, _, _) = b
+        .post(
+            app,
+            &format!("/t/{token}/reply"),
+            &[("csrf", &public_csrf), ("body", "x\u{7}y")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     // The requester sees the (extended) last day of the answer term.
     let last_day: jiff::civil::Date = latest.parse().unwrap();
     let shown = format!(

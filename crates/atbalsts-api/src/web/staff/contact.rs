@@ -249,6 +249,8 @@ pub async fn submit(
             p.add(lang, field, key);
         } else if v.chars().count() > max {
             p.add(lang, field, "action-error-long");
+        } else if atbalsts_domain::validate::has_control_chars(v) {
+            p.add(lang, field, "form-error-control");
         }
     }
     let email = Some(form.email.trim().to_string()).filter(|e| !e.is_empty());

@@ -550,6 +550,8 @@ pub async fn act(
             problems.add(lang, field, "action-error-required");
         } else if v.chars().count() > max {
             problems.add(lang, field, "action-error-long");
+        } else if atbalsts_domain::validate::has_control_chars(v) {
+            problems.add(lang, field, "form-error-control");
         }
     };
     use atbalsts_domain::validate::{MAX_BODY, MAX_REASON};
