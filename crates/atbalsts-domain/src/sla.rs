@@ -202,14 +202,6 @@ impl Clock {
     pub fn breached_at(&self, now: Timestamp) -> bool {
         self.breached || self.due.is_some_and(|d| d <= micros(now))
     }
-
-    /// Business seconds left at `now` (negative when overdue).
-    pub fn remaining_secs(&self, now: Timestamp, bt: &BusinessTime<'_>) -> i64 {
-        let running = self
-            .running_since
-            .map_or(0, |since| bt.between(instant(since), now));
-        self.target_secs - self.used_secs - running
-    }
 }
 
 /// The clocks of one ticket.
