@@ -217,24 +217,6 @@ impl Store {
             rules,
         })
     }
-
-    /// The working hours of `group`, or the usual hours when it has none.
-    pub(crate) async fn group_hours(&self, group: Option<&str>) -> Result<WeeklyHours> {
-        let Some(code) = group else {
-            return Ok(WeeklyHours::default());
-        };
-        let text: Option<Option<String>> = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT hours FROM support_groups WHERE code = $1")
-                .bind(code)
-                .fetch_optional(pool)
-                .await?
-        });
-        Ok(match text.flatten() {
-            Some(t) => WeeklyHours::parse(&t)
-                .map_err(|e| StoreError::Corrupt(format!("hours of group {code}: {e}")))?,
-            None => WeeklyHours::default(),
-        })
-    }
 }
 
 /// A ticket's clocks as its row stores them.

@@ -113,13 +113,11 @@ impl Store {
     /// Plan the running clocks of open tickets again on the calendar as it is
     /// now, with their groups' hours; returns how many tickets' plans changed.
     pub async fn replan_clocks(&self, now: i64) -> Result<u64> {
-        use atbalsts_domain::calendar::Calendar;
-        use atbalsts_domain::hours::{BusinessTime, WeeklyHours};
-        let calendar = Calendar::new(self.calendar(crate::clocks::CALENDAR).await?.data);
+        use atbalsts_domain::hours::BusinessTime;
+        // Read afresh, not from the cache: the calendar has just changed.
+        let setup = self.clock_setup().await?;
         let at = jiff::Timestamp::from_microsecond(now)
             .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let mut hours: std::collections::HashMap<Option<String>, WeeklyHours> =
-            std::collections::HashMap::new();
         let (mut after, mut changed) = (0_i64, 0_u64);
         loop {
             let rows: Vec<(i64, Option<String>, String)> = on_pool!(self, |pool| {
@@ -141,17 +139,13 @@ impl Store {
                 else {
                     continue;
                 };
-                if !hours.contains_key(&group) {
-                    let h = self.group_hours(group.as_deref()).await?;
-                    hours.insert(group.clone(), h);
-                }
-                let h = hours.get(&group).cloned().unwrap_or_default();
+                let h = setup.hours_of(group.as_deref());
                 let dues = |s: &SlaState| {
                     [&s.first_response, &s.next_response, &s.resolution]
                         .map(|c| c.as_ref().and_then(|c| c.due))
                 };
                 let before = dues(&state);
-                state.checkpoint(at, &BusinessTime::new(&calendar, &h));
+                state.checkpoint(at, &BusinessTime::new(&setup.calendar, &h));
                 let new = serialise(&state)?;
                 let none: Vec<(&str, serde_json::Value)> = Vec::new();
                 if write_clocks!(self, id, &raw, &new, &state, none, now) && dues(&state) != before
