@@ -59,7 +59,7 @@ const selected = opts.flow.length ? FLOWS.filter((f) => opts.flow.includes(f)) :
 // The shared launcher (Debian's Chromium through playwright-core); nothing is copied here.
 const { launch } = await import(pathToFileURL(join(resolve(toolsDir), 'lib.mjs')).href);
 
-// --- texts (crates/atbalsts-api/locales/{lv,en}) ---------------------------
+// --- texts (crates/atbalsts-web/locales/{lv,en}) ---------------------------
 const TEXT = {
   lv: {
     prefix: '',

@@ -441,7 +441,7 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
                 let found = institutions.iter().find(|i| i.code == here);
                 let lv = found.map_or(here.as_str(), |i| i.name_lv.as_str());
                 let en = found.and_then(|i| i.name_en.as_deref()).unwrap_or(lv);
-                let notice = atbalsts_api::transfer_notice_text(lv, en);
+                let notice = atbalsts_http::notices::transfer_notice_text(lv, en);
                 (actor, ChangeRequest::AcceptTransfer { notice })
             }
             Step::ReturnTransfer { by: who, reason } => {

@@ -215,13 +215,13 @@ async fn serve(
     let addr = listener.local_addr()?;
     println!("Atbalsts listening on http://{addr}");
     banner(&format!("http://{addr}"));
-    let config = atbalsts_api::ApiConfig {
+    let config = atbalsts_http::HttpConfig {
         public_creates_per_minute: settings.public_creates_per_minute,
         assistant_questions_per_minute: settings.assistant_questions_per_minute,
         search_index_dir: index_dir,
         handoff_institution: settings.handoff_institution.clone(),
         secure_cookies: settings.secure_cookies,
-        ..atbalsts_api::ApiConfig::default()
+        ..atbalsts_http::HttpConfig::default()
     };
     // Background jobs (SLA, auto-close, notifications) run on every node; the
     // queue hands each job to one of them.
@@ -238,7 +238,7 @@ async fn serve(
             ..atbalsts_store::jobs::WorkerConfig::default()
         },
     );
-    let served = atbalsts_api::serve(listener, store.clone(), &config, shutdown_signal()).await;
+    let served = atbalsts::serve(listener, store.clone(), &config, shutdown_signal()).await;
     // Running jobs get a short grace before the pools close under them.
     worker.stop().await;
     served?;
@@ -249,7 +249,7 @@ async fn serve(
 /// Rebuild the index with a progress bar. The server holds the index's
 /// writer lock while it runs, so this refuses to run beside it.
 async fn reindex(store: Store, dir: PathBuf) -> anyhow::Result<()> {
-    let search = atbalsts_api::search::SearchService::open(store.clone(), Some(&dir))
+    let search = atbalsts_http::search::SearchService::open(store.clone(), Some(&dir))
         .await
         .with_context(|| {
             format!(

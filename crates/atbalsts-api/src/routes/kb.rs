@@ -10,7 +10,7 @@ use crate::extract::{ClientIp, Json as JsonBody, Query};
 use atbalsts_domain::kb::{self as rules, DraftInput, MAX_NOTE, Snapshot};
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, StaffActor};
-use atbalsts_store::StoreError;
+use atbalsts_http::kb_edit::{save_new, save_restore, save_status, save_update};
 use atbalsts_store::kb::{
     Article, ArticleDiff, ArticleVersion, FeedbackCounts, StaleArticle, Viewer,
 };
@@ -243,75 +243,6 @@ fn positive(e: &mut Errors, field: &str, n: i64) {
     if n < 1 {
         e.push(field, "must be a version number, 1 or more");
     }
-}
-
-// The writes, shared by the JSON API and the staff workspace's editor: each
-// goes through the store and, when it succeeds, brings this node's search
-// index up to date before the caller answers, so the editor finds the change
-// at once.
-
-/// Create an article (see [`atbalsts_store::Store::create_article`]) and index it.
-pub async fn save_new(
-    s: &AppState,
-    staff: &StaffActor,
-    id: &str,
-    institution: Option<&str>,
-    content: Snapshot,
-    note: Option<&str>,
-) -> Result<Article, StoreError> {
-    let article = s
-        .store
-        .create_article(staff, id, institution, content, note)
-        .await?;
-    s.search.after_edit().await;
-    Ok(article)
-}
-
-/// Replace an article's content from `version` on, and index it.
-pub async fn save_update(
-    s: &AppState,
-    staff: &StaffActor,
-    id: &str,
-    version: i64,
-    content: Snapshot,
-    note: Option<&str>,
-) -> Result<Article, StoreError> {
-    let article = s
-        .store
-        .update_article(staff, id, version, content, note)
-        .await?;
-    s.search.after_edit().await;
-    Ok(article)
-}
-
-/// Change an article's status, and index (or unindex) it.
-pub async fn save_status(
-    s: &AppState,
-    staff: &StaffActor,
-    id: &str,
-    status: &str,
-    version: Option<i64>,
-    note: Option<&str>,
-) -> Result<Article, StoreError> {
-    let article = s
-        .store
-        .set_article_status(staff, id, status, version, note)
-        .await?;
-    s.search.after_edit().await;
-    Ok(article)
-}
-
-/// Make version `n` current again, and index it.
-pub async fn save_restore(
-    s: &AppState,
-    staff: &StaffActor,
-    id: &str,
-    n: i64,
-    note: Option<&str>,
-) -> Result<Article, StoreError> {
-    let article = s.store.restore_article(staff, id, n, note).await?;
-    s.search.after_edit().await;
-    Ok(article)
 }
 
 /// Write a new article (staff whose role writes articles, for their institutions).

@@ -6,6 +6,7 @@ use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ClientIp, Json, Query, TicketId};
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, Channel, FieldError, Kind, Level, Priority, Status};
+use atbalsts_http::notices::{legal_term_notice, transfer_notice};
 use atbalsts_store::model::{Event, Message, Ticket, TicketSummary};
 use atbalsts_store::tickets::{
     AssigneeFilter, ChangeRequest, IdempotencyKey, NewRequester, NewTicket, TicketFilter,
@@ -581,34 +582,8 @@ pub async fn accept_transfer(
 ) -> ApiResult<axum::Json<Ticket>> {
     require_someone(&actor)?;
     let ticket = s.store.ticket(&actor, id).await?;
-    let notice = transfer_notice(&s, &ticket.institution).await;
+    let notice = transfer_notice(&s.store, &ticket.institution).await;
     apply(&s, actor, id, ChangeRequest::AcceptTransfer { notice }).await
-}
-
-/// The message that tells the requester which institution handles the case now.
-pub async fn transfer_notice(s: &AppState, institution: &str) -> String {
-    let institutions = s.store.institutions().await.unwrap_or_default();
-    let found = institutions.iter().find(|i| i.code == institution);
-    let lv = found.map_or(institution, |i| i.name_lv.as_str());
-    let en = found.and_then(|i| i.name_en.as_deref()).unwrap_or(lv);
-    transfer_notice_text(lv, en)
-}
-
-/// The message that tells the requester the institution (named in Latvian and English) handles the case now.
-pub fn transfer_notice_text(lv: &str, en: &str) -> String {
-    format!(
-        "{}\n\n{}",
-        crate::web::i18n::t_args(
-            atbalsts_search::Lang::Lv,
-            "transfer-accepted-notice",
-            &[("institution", lv)]
-        ),
-        crate::web::i18n::t_args(
-            atbalsts_search::Lang::En,
-            "transfer-accepted-notice",
-            &[("institution", en)]
-        )
-    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -684,26 +659,6 @@ pub async fn extend_legal_term(
         },
     )
     .await
-}
-
-/// The message that tells the requester of an extension (in Latvian, the
-/// language of the institution's answer; English follows for those who wrote in it).
-pub fn legal_term_notice(until: jiff::civil::Date, reason: &str) -> String {
-    let date = until.strftime("%d.%m.%Y.").to_string();
-    let args = [("date", date.as_str()), ("reason", reason)];
-    format!(
-        "{}\n\n{}",
-        crate::web::i18n::t_args(
-            atbalsts_search::Lang::Lv,
-            "legal-term-extended-notice",
-            &args
-        ),
-        crate::web::i18n::t_args(
-            atbalsts_search::Lang::En,
-            "legal-term-extended-notice",
-            &args
-        )
-    )
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -1,0 +1,317 @@
+//! Registering a contact in one step: a phone call, a video consultation or
+//! a visit at a customer service centre's visitor workstation becomes a
+//! ticket, already resolved when the question was answered on the spot.
+
+use super::{posted, signed_in};
+use crate::AppState;
+use crate::i18n::t;
+use crate::page::{Page, Problems, localized, render, unavailable};
+use askama::Template;
+use atbalsts_domain::validate::{MAX_BODY, MAX_NAME, MAX_SUBJECT, is_email};
+use atbalsts_domain::{Actor, Channel, DomainError, Kind, Level, Priority};
+use atbalsts_search::Lang;
+use atbalsts_store::StoreError;
+use atbalsts_store::signin::Session;
+use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
+use axum::extract::{Extension, OriginalUri, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::Form;
+use axum_extra::extract::cookie::CookieJar;
+use serde::Deserialize;
+
+/// The channels a contact is registered for (the portal and e-mail register themselves).
+const CHANNELS: [Channel; 4] = [
+    Channel::Phone,
+    Channel::Video,
+    Channel::InPerson,
+    Channel::Social,
+];
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ContactForm {
+    csrf: String,
+    channel: String,
+    location: String,
+    service: String,
+    kind: String,
+    subject: String,
+    description: String,
+    name: String,
+    email: String,
+    phone: String,
+    resolved: Option<String>,
+    resolution: String,
+}
+
+struct Choice {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_contact.html")]
+struct ContactPage {
+    page: Page,
+    action: String,
+    csrf: String,
+    form: ContactForm,
+    channels: Vec<Choice>,
+    locations: Vec<Choice>,
+    services: Vec<Choice>,
+    kinds: Vec<Choice>,
+    l: Labels,
+    problems: Problems,
+    problems_heading: String,
+}
+
+struct Labels {
+    intro: String,
+    channel: String,
+    location: String,
+    location_hint: String,
+    service: String,
+    kind: String,
+    subject: String,
+    description: String,
+    name: String,
+    email: String,
+    phone: String,
+    resolved: String,
+    resolution: String,
+    submit: String,
+}
+
+pub async fn form(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    jar: CookieJar,
+) -> Response {
+    let session = match signed_in(&s, &jar, lang, &uri).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let form = ContactForm {
+        channel: Channel::Phone.as_str().into(),
+        kind: Kind::Consultation.as_str().into(),
+        ..ContactForm::default()
+    };
+    contact_page(&s, lang, &uri, &session, form, Problems::default()).await
+}
+
+async fn contact_page(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    session: &Session,
+    form: ContactForm,
+    problems: Problems,
+) -> Response {
+    let (services, locations) =
+        match tokio::try_join!(s.store.services(None, None), s.store.locations()) {
+            Ok(both) => both,
+            Err(e) => return unavailable(lang, uri, &e.to_string()),
+        };
+    // Only what this member may register: the services of their scopes.
+    let services = services
+        .into_iter()
+        .filter(|sv| session.staff.covers(&sv.institution, Some(&sv.code)))
+        .map(|sv| Choice {
+            label: format!(
+                "{} — {}",
+                sv.code,
+                match lang {
+                    Lang::En => sv.name_en.unwrap_or(sv.name_lv),
+                    Lang::Lv => sv.name_lv,
+                }
+            ),
+            value: sv.code,
+        })
+        .collect();
+    let k = |key: &str| t(lang, key);
+    render(
+        problems.status(),
+        ContactPage {
+            page: Page::workspace(
+                lang,
+                k("contact-heading"),
+                uri,
+                &session.staff,
+                &session.csrf_token,
+            ),
+            action: localized(lang, "/staff/contacts/new"),
+            csrf: session.csrf_token.clone(),
+            form,
+            channels: CHANNELS
+                .iter()
+                .map(|c| Choice {
+                    value: c.as_str().into(),
+                    label: k(&format!("contact-channel-{}", c.as_str())),
+                })
+                .collect(),
+            locations: locations
+                .into_iter()
+                .map(|l| Choice {
+                    label: format!("{}, {}", l.name, l.town),
+                    value: l.id,
+                })
+                .collect(),
+            services,
+            kinds: [
+                Kind::Consultation,
+                Kind::Information,
+                Kind::TechnicalAccess,
+                Kind::Incident,
+                Kind::Complaint,
+                Kind::Suggestion,
+            ]
+            .iter()
+            .map(|kind| Choice {
+                value: kind.as_str().into(),
+                label: k(&format!("request-kind-{}", kind.as_str())),
+            })
+            .collect(),
+            l: Labels {
+                intro: k("contact-intro"),
+                channel: k("contact-channel"),
+                location: k("contact-location"),
+                location_hint: k("contact-location-hint"),
+                service: k("request-service"),
+                kind: k("staff-kind"),
+                subject: k("request-subject"),
+                description: k("contact-description"),
+                name: k("request-name"),
+                email: k("request-email"),
+                phone: k("request-phone"),
+                resolved: k("contact-resolved"),
+                resolution: k("action-resolution"),
+                submit: k("contact-submit"),
+            },
+            problems,
+            problems_heading: k("form-problems-heading"),
+        },
+    )
+}
+
+pub async fn submit(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    jar: CookieJar,
+    form: Result<Form<ContactForm>, axum_extra::extract::FormRejection>,
+) -> Response {
+    let (session, form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
+        Ok(both) => both,
+        Err(response) => return response,
+    };
+    let mut p = Problems::default();
+    let channel = CHANNELS
+        .iter()
+        .copied()
+        .find(|c| c.as_str() == form.channel);
+    if channel.is_none() {
+        p.add(lang, "channel", "action-error-choose");
+    }
+    let location = Some(form.location.trim().to_string()).filter(|l| !l.is_empty());
+    if channel == Some(Channel::InPerson) && location.is_none() {
+        p.add(lang, "location", "contact-error-location");
+    }
+    let kind = Kind::parse(&form.kind);
+    if kind.is_none() {
+        p.add(lang, "kind", "action-error-choose");
+    }
+    let service = match s.store.service(form.service.trim()).await {
+        Ok(sv) if session.staff.covers(&sv.institution, Some(&sv.code)) => Some(sv),
+        Ok(_) | Err(StoreError::NotFound(_)) => {
+            p.add(lang, "service", "action-error-choose");
+            None
+        }
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    for (field, value, max, key) in [
+        (
+            "subject",
+            &form.subject,
+            MAX_SUBJECT,
+            "request-error-subject",
+        ),
+        (
+            "description",
+            &form.description,
+            MAX_BODY,
+            "request-error-description",
+        ),
+        ("name", &form.name, MAX_NAME, "request-error-name"),
+    ] {
+        let v = value.trim();
+        if v.is_empty() {
+            p.add(lang, field, key);
+        } else if v.chars().count() > max {
+            p.add(lang, field, "action-error-long");
+        } else if atbalsts_domain::validate::has_control_chars(v) {
+            p.add(lang, field, "form-error-control");
+        }
+    }
+    let email = Some(form.email.trim().to_string()).filter(|e| !e.is_empty());
+    if email.as_deref().is_some_and(|e| !is_email(e)) {
+        p.add(lang, "email", "request-error-email");
+    }
+    let phone = Some(form.phone.trim().to_string()).filter(|e| !e.is_empty());
+    let resolved = form.resolved.is_some();
+    if resolved && form.resolution.trim().is_empty() {
+        p.add(lang, "resolution", "action-error-required");
+    }
+    let (Some(channel), Some(kind), Some(service), true) = (channel, kind, service, p.is_empty())
+    else {
+        return contact_page(&s, lang, &uri, &session, form, p).await;
+    };
+    let actor = Actor::Staff(session.staff.clone());
+    let new = NewTicket {
+        institution: service.institution.clone(),
+        service: Some(service.code.clone()),
+        resource: None,
+        life_situation: None,
+        channel,
+        location: if channel == Channel::InPerson {
+            location
+        } else {
+            None
+        },
+        kind,
+        priority: Priority::Normal,
+        level: Level::Specialist,
+        subject: form.subject.trim().into(),
+        description: form.description.trim().into(),
+        tags: Vec::new(),
+        requester: NewRequester {
+            name: form.name.trim().into(),
+            email,
+            phone,
+            personal_code: None,
+        },
+    };
+    let created = match s.store.create_ticket(&actor, new, None).await {
+        Ok(c) => c,
+        Err(StoreError::Domain(e @ (DomainError::Invalid(_) | DomainError::Forbidden(_)))) => {
+            tracing::info!(detail = %e.detail(), "contact registration refused");
+            p.add(lang, "service", "action-error-choose");
+            return contact_page(&s, lang, &uri, &session, form, p).await;
+        }
+        Err(e) => return unavailable(lang, &uri, &e.to_string()),
+    };
+    let id = created.ticket.id;
+    if resolved {
+        let change = ChangeRequest::Resolve {
+            resolution: form.resolution.trim().into(),
+        };
+        if let Err(e) = s.store.change_ticket(&actor, id, change).await {
+            tracing::warn!(error = %e, id, "a registered contact could not be resolved at once");
+        }
+    }
+    Redirect::to(&format!(
+        "{}?done=registered",
+        localized(lang, &format!("/staff/tickets/{id}"))
+    ))
+    .into_response()
+}
