@@ -6,138 +6,41 @@
 //! is set (each test in a fresh database).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use atbalsts_domain::{Actor, Channel, Kind, Level, Priority, Role, StaffActor, Status};
+mod common;
+
+use atbalsts_domain::{Actor, Status};
 use atbalsts_store::jobs::{
     AUTO_CLOSE_RESOLVED, AfterFailure, ClaimedJob, Handlers, JobCounts, JobError, JobStatus,
     NewJob, Worker, WorkerConfig, backoff, run_worker,
 };
-use atbalsts_store::registers::RegisterBatch;
-use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
+use atbalsts_store::tickets::ChangeRequest;
 use atbalsts_store::{Store, enqueue_job, now_micros};
+use common::{
+    DAY, Db, HOUR, SECOND, agent, backends, eventually, exec, postgres_server, seed, ticket,
+};
 use serde_json::json;
-use sqlx::Connection;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-const PG_ENV: &str = "ATBALSTS_TEST_DATABASE_URL";
-const SECOND: i64 = 1_000_000;
-const DAY: i64 = 86_400 * SECOND;
-const HOUR: i64 = 3_600 * SECOND;
-
-struct Db {
-    backend: &'static str,
-    store: Store,
-    /// PostgreSQL: the server's URL and this test's database, dropped at the end.
-    pg: Option<(String, String)>,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Db {
-    async fn sqlite() -> Db {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open_sqlite(dir.path()).await.unwrap();
-        store.migrate().await.unwrap();
-        Db {
-            backend: "sqlite",
-            store,
-            pg: None,
-            _dir: Some(dir),
-        }
-    }
-
-    async fn postgres(url: &str) -> Db {
-        let name = format!("atbalsts_jobs_{:016x}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let store = Store::open_postgres(&Db::pg_url(url, &name)).await.unwrap();
-        store.migrate().await.unwrap();
-        Db {
-            backend: "postgres",
-            store,
-            pg: Some((url.to_string(), name)),
-            _dir: None,
-        }
-    }
-
-    fn pg_url(url: &str, name: &str) -> String {
-        let (base, _) = url.rsplit_once('/').unwrap();
-        format!("{base}/{name}")
-    }
-
-    /// Another store on the same database: a second node.
-    async fn second_node(&self) -> Store {
-        let (url, name) = self.pg.as_ref().unwrap();
-        Store::open_postgres(&Db::pg_url(url, name)).await.unwrap()
-    }
-
-    async fn exec(&self, sql: &str) -> u64 {
-        exec(&self.store, sql).await
-    }
-
-    async fn finish(self) {
-        self.store.close().await;
-        if let Some((url, name)) = &self.pg {
-            let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .execute(&mut admin)
-                .await
-                .unwrap();
-        }
-    }
-}
-
-/// Each backend available: SQLite, and PostgreSQL when configured.
-async fn backends() -> Vec<Db> {
-    let mut dbs = vec![Db::sqlite().await];
-    match std::env::var(PG_ENV) {
-        Ok(url) if !url.is_empty() => dbs.push(Db::postgres(&url).await),
-        _ => eprintln!("notice: {PG_ENV} is not set; the PostgreSQL half is skipped"),
-    }
-    dbs
-}
-
-/// Raw SQL on the store's own write pool, to set up what the API does not (the clock's past).
-async fn exec(store: &Store, sql: &str) -> u64 {
-    match store {
-        Store::Sqlite { write, .. } => sqlx::query(sql)
-            .execute(write)
-            .await
-            .map(|r| r.rows_affected()),
-        Store::Postgres { pool, .. } => sqlx::query(sql)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected()),
-    }
-    .unwrap()
-}
-
 /// Enqueue in a transaction of the backend's own, then commit or roll back.
 async fn enqueue_in_tx(store: &Store, job: &NewJob, commit: bool) -> sqlx::Result<Option<i64>> {
+    // One body for both pools, whose transactions are of different types.
+    macro_rules! in_own_tx {
+        ($pool:expr) => {{
+            let mut tx = $pool.begin().await?;
+            let id = enqueue_job!(&mut *tx, job);
+            if commit {
+                tx.commit().await?;
+            } else {
+                tx.rollback().await?;
+            }
+            Ok(id)
+        }};
+    }
     match store {
-        Store::Sqlite { write, .. } => {
-            let mut tx = write.begin().await?;
-            let id = enqueue_job!(&mut *tx, job);
-            if commit {
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            Ok(id)
-        }
-        Store::Postgres { pool, .. } => {
-            let mut tx = pool.begin().await?;
-            let id = enqueue_job!(&mut *tx, job);
-            if commit {
-                tx.commit().await?;
-            } else {
-                tx.rollback().await?;
-            }
-            Ok(id)
-        }
+        Store::Sqlite { write, .. } => in_own_tx!(write),
+        Store::Postgres { pool, .. } => in_own_tx!(pool),
     }
 }
 
@@ -147,19 +50,6 @@ fn counts(queued: i64, running: i64, done: i64, failed: i64) -> JobCounts {
         running,
         done,
         failed,
-    }
-}
-
-/// Wait (up to 20 s) until `check` holds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(tokio::time::Instant::now() < deadline, "timed out: {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -483,11 +373,10 @@ async fn failures_are_retried_with_backoff_then_stay_visible_until_retried() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_nodes_on_one_postgres_claim_each_job_exactly_once() {
-    let Ok(url) = std::env::var(PG_ENV) else {
-        eprintln!("notice: {PG_ENV} is not set; this PostgreSQL-only test is skipped");
+    let Some(server) = postgres_server("this PostgreSQL-only test is skipped") else {
         return;
     };
-    let db = Db::postgres(&url).await;
+    let db = Db::postgres(&server).await;
     let nodes = [db.store.clone(), db.second_node().await];
     let now = now_micros();
     let mut enqueued = HashSet::new();
@@ -748,51 +637,10 @@ async fn a_stopping_worker_gives_unfinished_jobs_back_without_counting_them() {
 
 // ---- auto-close ----
 
-fn new_ticket(subject: &str) -> NewTicket {
-    NewTicket {
-        institution: "PMLP".into(),
-        service: None,
-        resource: None,
-        life_situation: None,
-        channel: Channel::Portal,
-        location: None,
-        kind: Kind::Information,
-        priority: Priority::Normal,
-        level: Level::Specialist,
-        subject: subject.into(),
-        description: "Apraksts".into(),
-        tags: vec![],
-        requester: NewRequester {
-            name: "Anna".into(),
-            email: Some("anna@example.lv".into()),
-            phone: None,
-            personal_code: None,
-        },
-    }
-}
-
-fn agent() -> Actor {
-    Actor::Staff(StaffActor {
-        user_id: 1,
-        name: "Centrālais aģents".into(),
-        role: Role::CentralAgent,
-        scopes: vec![],
-    })
-}
-
-async fn registers(store: &Store) {
-    let mut batch = RegisterBatch::default();
-    batch.add_file(
-        "institutions.json",
-        r#"[{"id":"PMLP","name_lv":"PMLP","kind":"state","parent":null}]"#,
-    );
-    store.import_registers(&batch).await.unwrap();
-}
-
 /// A ticket resolved `ago` microseconds before now.
 async fn resolved_ticket(store: &Store, subject: &str, ago: i64) -> i64 {
     let created = store
-        .create_ticket(&Actor::Anonymous, new_ticket(subject), None)
+        .create_ticket(&Actor::Anonymous, ticket(subject), None)
         .await
         .unwrap();
     let id = created.ticket.id;
@@ -825,11 +673,11 @@ async fn tickets_resolved_more_than_n_days_ago_are_closed_with_an_event() {
     for db in backends().await {
         let b = db.backend;
         let store = &db.store;
-        registers(store).await;
+        seed(store).await;
         let old = resolved_ticket(store, "sen", 8 * DAY).await;
         let recent = resolved_ticket(store, "vakar", DAY).await;
         let open = store
-            .create_ticket(&Actor::Anonymous, new_ticket("atvērts"), None)
+            .create_ticket(&Actor::Anonymous, ticket("atvērts"), None)
             .await
             .unwrap()
             .ticket

@@ -2,9 +2,11 @@
 //! articles and versions written under 0004 come through with sensible values.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use atbalsts_store::Store;
+mod common;
+
+use common::{Db, Place, postgres_server};
 use sqlx::Connection;
-use sqlx::migrate::Migrator;
+use sqlx::migrate::{Migrate, Migrator};
 use std::borrow::Cow;
 
 const OLD: &[&str] = &[
@@ -15,7 +17,13 @@ const OLD: &[&str] = &[
     "INSERT INTO kb_versions (article_id, version, title, body, edited_at) VALUES ('pase', 2, 'Pase', 'Otrais teksts.', 2)",
 ];
 
-fn up_to_0004(mut m: Migrator) -> Migrator {
+/// The database as 0004 left it: its schema, and an article with two versions.
+async fn written_under_0004<C>(url: &str, migrator: Migrator)
+where
+    C: Connection + Migrate,
+    for<'c> &'c mut C: sqlx::Executor<'c>,
+{
+    let mut m = migrator;
     m.migrations = Cow::Owned(
         m.migrations
             .iter()
@@ -23,10 +31,18 @@ fn up_to_0004(mut m: Migrator) -> Migrator {
             .cloned()
             .collect(),
     );
-    m
+    let mut conn = C::connect(url).await.unwrap();
+    m.run_direct(&mut conn).await.unwrap();
+    for q in OLD {
+        sqlx::Executor::execute(&mut conn, *q).await.unwrap();
+    }
+    conn.close().await.unwrap();
 }
 
-async fn check(store: &Store) {
+/// Migrating to the latest schema keeps the old article and its history.
+async fn check(place: Place) {
+    let db = Db::migrated(place).await;
+    let store = &db.store;
     let versions = store.article_versions("pase").await.unwrap();
     assert_eq!(versions.len(), 2);
     for v in &versions {
@@ -46,63 +62,24 @@ async fn check(store: &Store) {
     let a = store.article(false, "pase").await.unwrap();
     assert_eq!((a.version, a.views), (2, 8));
     assert!(a.life_situations.is_empty() && a.review_by.is_none());
+    db.finish().await;
 }
 
 #[tokio::test]
 async fn sqlite_history_becomes_snapshots() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!(
-        "sqlite://{}?mode=rwc",
-        dir.path().join("atbalsts.db").display()
-    );
-    {
-        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
-        up_to_0004(sqlx::migrate!("migrations/sqlite"))
-            .run_direct(&mut conn)
-            .await
-            .unwrap();
-        for q in OLD {
-            sqlx::query(q).execute(&mut conn).await.unwrap();
-        }
-        conn.close().await.unwrap();
-    }
-    let store = Store::open_sqlite(dir.path()).await.unwrap();
-    store.migrate().await.unwrap();
-    check(&store).await;
-    store.close().await;
+    let place = Place::sqlite();
+    written_under_0004::<sqlx::SqliteConnection>(&place.url(), sqlx::migrate!("migrations/sqlite"))
+        .await;
+    check(place).await;
 }
 
 #[tokio::test]
 async fn postgres_history_becomes_snapshots() {
-    let Ok(url) = std::env::var("ATBALSTS_TEST_DATABASE_URL") else {
-        eprintln!("notice: ATBALSTS_TEST_DATABASE_URL is not set; skipped");
+    let Some(server) = postgres_server("this PostgreSQL-only test is skipped") else {
         return;
     };
-    let name = format!("atbalsts_test_{:016x}", rand::random::<u64>());
-    let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let (base, _) = url.rsplit_once('/').unwrap();
-    let db_url = format!("{base}/{name}");
-    {
-        let mut conn = sqlx::PgConnection::connect(&db_url).await.unwrap();
-        up_to_0004(sqlx::migrate!("migrations/postgres"))
-            .run_direct(&mut conn)
-            .await
-            .unwrap();
-        for q in OLD {
-            sqlx::query(q).execute(&mut conn).await.unwrap();
-        }
-        conn.close().await.unwrap();
-    }
-    let store = Store::open_postgres(&db_url).await.unwrap();
-    store.migrate().await.unwrap();
-    check(&store).await;
-    store.close().await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    let place = Place::postgres(&server).await;
+    written_under_0004::<sqlx::PgConnection>(&place.url(), sqlx::migrate!("migrations/postgres"))
+        .await;
+    check(place).await;
 }

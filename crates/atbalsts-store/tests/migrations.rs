@@ -1,18 +1,15 @@
 //! The two dialects must move in step: the same migrations, by number and name.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
+mod common;
+
+use common::migration_files;
 
 fn names(dialect: &str) -> Vec<String> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("migrations")
-        .join(dialect);
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    migration_files(dialect)
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect()
 }
 
 #[test]
@@ -26,11 +23,7 @@ fn sqlite_and_postgres_migrations_match() {
 fn both_dialects_create_the_same_tables_and_indexes() {
     let objects = |dialect: &str| {
         let mut found = Vec::new();
-        for name in names(dialect) {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("migrations")
-                .join(dialect)
-                .join(name);
+        for path in migration_files(dialect) {
             for line in std::fs::read_to_string(path).unwrap().lines() {
                 let line = line.trim();
                 if let Some(rest) = line

@@ -3,86 +3,28 @@
 //! The clock is the `now` given to the sweep.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use atbalsts_domain::{Actor, Channel, Kind, Level, Priority, Role, StaffActor};
+mod common;
+
+use atbalsts_domain::{Actor, Channel};
 use atbalsts_store::Store;
 use atbalsts_store::jobs::{Handlers, Worker, WorkerConfig};
-use atbalsts_store::registers::RegisterBatch;
 use atbalsts_store::sla_jobs::{self, SLA_SWEEP};
-use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
-use sqlx::Connection;
+use atbalsts_store::tickets::{ChangeRequest, NewTicket};
+use common::{DAY, Db, agent, backends, eventually, seed};
 
-const DAY: i64 = 86_400 * 1_000_000;
-
-async fn stores() -> Vec<(&'static str, Store, Option<tempfile::TempDir>)> {
-    let dir = tempfile::tempdir().unwrap();
-    let sqlite = Store::open_sqlite(dir.path()).await.unwrap();
-    let mut out = vec![("sqlite", sqlite, Some(dir))];
-    if let Ok(url) = std::env::var("ATBALSTS_TEST_DATABASE_URL")
-        && !url.is_empty()
-    {
-        let name = format!("atbalsts_sla_{:016x}", rand::random::<u64>());
-        let mut admin = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(&format!("CREATE DATABASE {name}"))
-            .execute(&mut admin)
-            .await
-            .unwrap();
-        let (base, _) = url.rsplit_once('/').unwrap();
-        out.push((
-            "postgres",
-            Store::open_postgres(&format!("{base}/{name}"))
-                .await
-                .unwrap(),
-            None,
-        ));
+/// Every backend, with what the tickets stand on.
+async fn stores() -> Vec<Db> {
+    let dbs = backends().await;
+    for db in &dbs {
+        seed(&db.store).await;
     }
-    for (_, s, _) in &out {
-        s.migrate().await.unwrap();
-        let mut batch = RegisterBatch::default();
-        batch.add_file(
-            "institutions.json",
-            r#"[{"id":"PMLP","name_lv":"PMLP","kind":"state","parent":null}]"#,
-        );
-        s.import_registers(&batch).await.unwrap();
-        let user = atbalsts_store::users::NewUser {
-            email: "agent@example.lv".into(),
-            name: "Aģents".into(),
-            role: Role::CentralAgent,
-            scopes: vec![],
-        };
-        assert_eq!(s.create_user(&user).await.unwrap(), 1);
-    }
-    out
-}
-
-fn agent() -> Actor {
-    Actor::Staff(StaffActor {
-        user_id: 1,
-        name: "Aģents".into(),
-        role: Role::CentralAgent,
-        scopes: vec![],
-    })
+    dbs
 }
 
 fn ticket() -> NewTicket {
     NewTicket {
-        institution: "PMLP".into(),
-        service: None,
-        resource: None,
-        life_situation: None,
         channel: Channel::Email,
-        location: None,
-        kind: Kind::Information,
-        priority: Priority::Normal,
-        level: Level::Specialist,
-        subject: "Termiņš".into(),
-        description: "Apraksts".into(),
-        tags: vec![],
-        requester: NewRequester {
-            name: "Anna".into(),
-            email: Some("anna@example.lv".into()),
-            phone: None,
-            personal_code: None,
-        },
+        ..common::ticket("Termiņš")
     }
 }
 
@@ -98,7 +40,8 @@ async fn kinds(store: &Store, id: i64) -> Vec<String> {
 
 #[tokio::test]
 async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs() {
-    for (backend, store, _dir) in stores().await {
+    for db in stores().await {
+        let (backend, store) = (db.backend, &db.store);
         let created = store
             .create_ticket(&Actor::Anonymous, ticket(), None)
             .await
@@ -128,7 +71,7 @@ async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs()
         // Far in the future: the resolution's warning and breach, once each.
         let later = now + 60 * DAY;
         assert_eq!(store.sweep_clocks(later).await.unwrap(), 2, "{backend}");
-        let events = kinds(&store, id).await;
+        let events = kinds(store, id).await;
         assert_eq!(
             events.iter().filter(|k| *k == "sla_warning").count(),
             1,
@@ -144,13 +87,15 @@ async fn warnings_and_breaches_are_recorded_once_and_only_while_the_clock_runs()
         assert!(!sla.first_response.as_ref().unwrap().breached, "{backend}");
         // A second sweep (another node, or a retried job) records nothing new.
         assert_eq!(store.sweep_clocks(later).await.unwrap(), 0, "{backend}");
-        assert_eq!(kinds(&store, id).await.len(), events.len(), "{backend}");
+        assert_eq!(kinds(store, id).await.len(), events.len(), "{backend}");
+        db.finish().await;
     }
 }
 
 #[tokio::test]
 async fn a_pause_makes_the_planned_breach_moot() {
-    for (backend, store, _dir) in stores().await {
+    for db in stores().await {
+        let (backend, store) = (db.backend, &db.store);
         let id = store
             .create_ticket(&Actor::Anonymous, ticket(), None)
             .await
@@ -170,19 +115,22 @@ async fn a_pause_makes_the_planned_breach_moot() {
             .unwrap();
         let later = atbalsts_store::now_micros() + 60 * DAY;
         assert_eq!(store.sweep_clocks(later).await.unwrap(), 0, "{backend}");
-        let events = kinds(&store, id).await;
+        let events = kinds(store, id).await;
         assert!(
             !events.iter().any(|k| k.starts_with("sla_")),
             "{backend}: {events:?}"
         );
         let sla = store.ticket(&agent(), id).await.unwrap().sla.unwrap();
         assert!(sla.paused && !sla.breached, "{backend}");
+        db.finish().await;
     }
 }
 
 #[tokio::test]
 async fn workers_schedule_the_sweep_once_per_period() {
-    let (_, store, _dir) = stores().await.into_iter().next().unwrap();
+    let db = Db::sqlite().await;
+    seed(&db.store).await;
+    let store = &db.store;
     let config = |id: &str| WorkerConfig {
         worker_id: id.into(),
         poll_interval: std::time::Duration::from_millis(50),
@@ -201,27 +149,25 @@ async fn workers_schedule_the_sweep_once_per_period() {
         sla_jobs::register(Handlers::new()),
         config("b"),
     );
-    let mut done = 0;
-    for _ in 0..100 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        done = store.job_counts().await.unwrap().done;
-        if done > 0 {
-            break;
-        }
-    }
+    eventually("the sweep ran", || async {
+        store.job_counts().await.unwrap().done > 0
+    })
+    .await;
     a.stop().await;
     b.stop().await;
     let counts = store.job_counts().await.unwrap();
     assert_eq!(
-        (done, counts.queued, counts.failed),
+        (counts.done, counts.queued, counts.failed),
         (1, 0, 0),
         "{counts:?}"
     );
+    db.finish().await;
 }
 
 #[tokio::test]
 async fn a_holiday_added_later_moves_running_targets() {
-    for (backend, store, _dir) in stores().await {
+    for db in stores().await {
+        let (backend, store) = (db.backend, &db.store);
         let id = store
             .create_ticket(&Actor::Anonymous, ticket(), None)
             .await
@@ -267,5 +213,6 @@ async fn a_holiday_added_later_moves_running_targets() {
             0,
             "{backend}"
         );
+        db.finish().await;
     }
 }
