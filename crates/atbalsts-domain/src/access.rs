@@ -6,6 +6,7 @@
 //! account reaches exactly one ticket, through its secret access token.
 
 use crate::error::DomainError;
+use crate::refusal::Code;
 use crate::ticket::Level;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -218,26 +219,30 @@ pub fn authorize(
     ticket: TicketFacts<'_>,
 ) -> Result<(), DomainError> {
     match actor {
-        Actor::Anonymous => Err(DomainError::Forbidden(
-            "sign in or use the ticket's access link to see this ticket".into(),
+        Actor::Anonymous => Err(DomainError::forbidden(
+            Code::AccessSignIn,
+            "sign in or use the ticket's access link to see this ticket",
         )),
         Actor::Requester { ticket_id } => {
             if *ticket_id != ticket.id {
-                return Err(DomainError::Forbidden(
-                    "this access token belongs to another ticket".into(),
+                return Err(DomainError::forbidden(
+                    Code::AccessOtherTicket,
+                    "this access token belongs to another ticket",
                 ));
             }
             match action {
                 Action::View | Action::Reply | Action::Reopen | Action::Close => Ok(()),
-                _ => Err(DomainError::Forbidden(
-                    "only support staff can do this".into(),
+                _ => Err(DomainError::forbidden(
+                    Code::AccessStaffOnly,
+                    "only support staff can do this",
                 )),
             }
         }
         Actor::Staff(staff) => {
             if !staff.covers(ticket.institution, ticket.service) {
-                return Err(DomainError::Forbidden(
-                    "this ticket belongs to an institution or service outside your scope".into(),
+                return Err(DomainError::forbidden(
+                    Code::AccessOutOfScope,
+                    "this ticket belongs to an institution or service outside your scope",
                 ));
             }
             let allowed = match action {
@@ -248,10 +253,10 @@ pub fn authorize(
             if allowed {
                 Ok(())
             } else {
-                Err(DomainError::Forbidden(format!(
-                    "the role {} may not do this",
-                    staff.role
-                )))
+                Err(DomainError::forbidden(
+                    Code::AccessRole,
+                    format!("the role {} may not do this", staff.role),
+                ))
             }
         }
     }
@@ -274,15 +279,18 @@ pub fn authorize_article_edit(
     article: ArticleFacts<'_>,
 ) -> Result<(), DomainError> {
     if !staff.role.edits_articles() {
-        return Err(DomainError::Forbidden(format!(
-            "the role {} may not write knowledge-base articles",
-            staff.role
-        )));
+        return Err(DomainError::forbidden(
+            Code::ArticleRole,
+            format!(
+                "the role {} may not write knowledge-base articles",
+                staff.role
+            ),
+        ));
     }
     if staff.covers_article(article) {
         return Ok(());
     }
-    Err(DomainError::Forbidden(match article.institution {
+    Err(DomainError::forbidden(Code::ArticleOutOfScope, match article.institution {
         Some(i) => format!(
             "you may not write articles of institution {i}{}",
             if article.services.is_empty() {
@@ -304,12 +312,15 @@ pub fn authorize_create(
     if staff.covers(institution, service) {
         Ok(())
     } else {
-        Err(DomainError::Forbidden(format!(
-            "you may not register tickets for institution {institution}{}",
-            service
-                .map(|s| format!(", service {s}"))
-                .unwrap_or_default()
-        )))
+        Err(DomainError::forbidden(
+            Code::ContactOutOfScope,
+            format!(
+                "you may not register tickets for institution {institution}{}",
+                service
+                    .map(|s| format!(", service {s}"))
+                    .unwrap_or_default()
+            ),
+        ))
     }
 }
 

@@ -4,6 +4,7 @@
 //! accounts and groups of their own institutions, and never hands out more
 //! than they have.
 
+use crate::refusal::Code;
 use crate::{DomainError, Role, Scope, StaffActor};
 
 /// Whether `staff` administers at all.
@@ -26,10 +27,6 @@ pub fn administers(staff: &StaffActor, institution: &str) -> bool {
                 .any(|s| s.institution == institution && s.service.is_none()))
 }
 
-fn forbidden(message: &str) -> DomainError {
-    DomainError::Forbidden(message.to_string())
-}
-
 /// May `staff` give an account `role` with `scopes`? A change is checked twice:
 /// for what the account is now and for what it becomes.
 pub fn authorize_account(
@@ -38,12 +35,16 @@ pub fn authorize_account(
     scopes: &[Scope],
 ) -> Result<(), DomainError> {
     if !is_administrator(staff) {
-        return Err(forbidden("only administrators manage staff accounts"));
+        return Err(DomainError::forbidden(
+            Code::AdminOnly,
+            "only administrators manage staff accounts",
+        ));
     }
     let installation_wide =
         role == Role::CentralAgent || (role == Role::Administrator && scopes.is_empty());
     if installation_wide && !is_system_administrator(staff) {
-        return Err(forbidden(
+        return Err(DomainError::forbidden(
+            Code::AccessSystemAdministrator,
             "only the system administrator creates central agents and system administrators",
         ));
     }
@@ -54,10 +55,10 @@ pub fn authorize_account(
         ));
     }
     if let Some(outside) = scopes.iter().find(|s| !administers(staff, &s.institution)) {
-        return Err(DomainError::Forbidden(format!(
-            "you do not administer {}",
-            outside.institution
-        )));
+        return Err(DomainError::forbidden(
+            Code::AdminNotYours,
+            format!("you do not administer {}", outside.institution),
+        ));
     }
     Ok(())
 }
@@ -67,9 +68,10 @@ pub fn authorize_group(staff: &StaffActor, institution: &str) -> Result<(), Doma
     if administers(staff, institution) {
         Ok(())
     } else {
-        Err(DomainError::Forbidden(format!(
-            "you do not administer the support groups of {institution}"
-        )))
+        Err(DomainError::forbidden(
+            Code::AdminNotYours,
+            format!("you do not administer the support groups of {institution}"),
+        ))
     }
 }
 
@@ -78,7 +80,8 @@ pub fn authorize_register_import(staff: &StaffActor) -> Result<(), DomainError> 
     if is_system_administrator(staff) {
         Ok(())
     } else {
-        Err(forbidden(
+        Err(DomainError::forbidden(
+            Code::AccessSystemAdministrator,
             "the registers are shared by every institution; only the system administrator imports them",
         ))
     }

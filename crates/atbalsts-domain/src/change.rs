@@ -7,6 +7,7 @@
 use crate::access::{Action, Actor, TicketFacts, authorize};
 use crate::error::DomainError;
 use crate::lifecycle::{Operation, next_status};
+use crate::refusal::Code;
 use crate::ticket::{Level, Status};
 use serde_json::{Value, json};
 
@@ -192,10 +193,13 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
         ),
         Change::Assign { assignee, group } => {
             if let Some(a) = assignee.as_ref().filter(|a| !a.covers_ticket) {
-                return Err(DomainError::Conflict(format!(
-                    "{} cannot work on this ticket: it is outside their institution or services",
-                    a.name
-                )));
+                return Err(DomainError::conflict(
+                    Code::AssigneeOutOfScope,
+                    format!(
+                        "{} cannot work on this ticket: it is outside their institution or services",
+                        a.name
+                    ),
+                ));
             }
             if let Some(g) = &group {
                 check_group(g, &ticket.institution)?;
@@ -230,9 +234,10 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
             reason,
         } => {
             if institution == ticket.institution {
-                return Err(DomainError::Conflict(format!(
-                    "the ticket is already at {institution}"
-                )));
+                return Err(DomainError::conflict(
+                    Code::TransferSameInstitution,
+                    format!("the ticket is already at {institution}"),
+                ));
             }
             let data = json!({ "from": ticket.institution, "to": institution, "reason": reason });
             // The first sender stays the one a return goes back to.
@@ -249,8 +254,9 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
         }
         Change::AcceptTransfer { notice } => {
             let Some(from) = ticket.transfer_from.clone() else {
-                return Err(DomainError::Conflict(
-                    "the ticket is not waiting to be accepted: it was not transferred here, or is already accepted".into(),
+                return Err(DomainError::conflict(
+                    Code::TransferNotPending,
+                    "the ticket is not waiting to be accepted: it was not transferred here, or is already accepted",
                 ));
             };
             state.transfer_from = None;
@@ -266,8 +272,9 @@ pub fn plan(actor: &Actor, ticket: &TicketState, change: Change) -> Result<Outco
         }
         Change::ReturnTransfer { reason } => {
             let Some(from) = ticket.transfer_from.clone() else {
-                return Err(DomainError::Conflict(
-                    "only a transferred ticket not yet accepted can be returned".into(),
+                return Err(DomainError::conflict(
+                    Code::TransferNotReturnable,
+                    "only a transferred ticket not yet accepted can be returned",
                 ));
             };
             let data = json!({ "from": ticket.institution, "to": from, "reason": reason });
@@ -317,10 +324,13 @@ fn check_group(group: &Group, institution: &str) -> Result<(), DomainError> {
     if group.institution == institution {
         Ok(())
     } else {
-        Err(DomainError::Conflict(format!(
-            "group {} belongs to {}, not to {institution}",
-            group.code, group.institution
-        )))
+        Err(DomainError::conflict(
+            Code::GroupOtherInstitution,
+            format!(
+                "group {} belongs to {}, not to {institution}",
+                group.code, group.institution
+            ),
+        ))
     }
 }
 

@@ -25,6 +25,7 @@
 
 use crate::calendar::Calendar;
 use crate::error::DomainError;
+use crate::refusal::Code;
 use crate::ticket::Channel;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
@@ -208,8 +209,9 @@ impl LegalState {
             ));
         }
         if self.answered_at.is_some() {
-            return Err(DomainError::Conflict(
-                "the submission is already answered; its term cannot be extended".into(),
+            return Err(DomainError::conflict(
+                Code::LegalTermAnswered,
+                "the submission is already answered; its term cannot be extended",
             ));
         }
         if until <= self.due() {

@@ -14,6 +14,7 @@ pub mod kb;
 pub mod legal;
 pub mod lifecycle;
 pub mod rating;
+pub mod refusal;
 pub mod routing;
 pub mod sla;
 pub mod ticket;

@@ -8,6 +8,7 @@
 //! ```
 
 use crate::error::DomainError;
+use crate::refusal::Code;
 use crate::ticket::{Level, Status};
 
 /// Something that changes a ticket, as far as the lifecycle cares.
@@ -36,9 +37,9 @@ pub fn next_status(current: Status, op: Operation) -> Result<Status, DomainError
     use Operation::*;
     use Status::*;
     if current == Closed && op != Note {
-        return Err(DomainError::Conflict(
-            "the ticket is closed; a closed ticket cannot be changed, submit a new request instead"
-                .into(),
+        return Err(DomainError::conflict(
+            Code::TicketClosed,
+            "the ticket is closed; a closed ticket cannot be changed, submit a new request instead",
         ));
     }
     match op {
@@ -58,52 +59,61 @@ pub fn next_status(current: Status, op: Operation) -> Result<Status, DomainError
         }),
         ChangeLevel { from, to } => {
             if current == Resolved {
-                return Err(DomainError::Conflict(
-                    "the ticket is resolved; reopen it before moving it to another level".into(),
+                return Err(DomainError::conflict(
+                    Code::LevelResolved,
+                    "the ticket is resolved; reopen it before moving it to another level",
                 ));
             }
             if from == to {
-                return Err(DomainError::Conflict(format!(
-                    "the ticket is already at level {to}"
-                )));
+                return Err(DomainError::conflict(
+                    Code::LevelUnchanged,
+                    format!("the ticket is already at level {to}"),
+                ));
             }
             if to == Level::SelfService {
-                return Err(DomainError::Conflict(
-                    "a ticket cannot be moved back to level 0 (self-service)".into(),
+                return Err(DomainError::conflict(
+                    Code::LevelSelfService,
+                    "a ticket cannot be moved back to level 0 (self-service)",
                 ));
             }
             Ok(current)
         }
         ExtendTerm => match current {
-            Resolved => Err(DomainError::Conflict(
-                "the ticket is resolved: the submission is answered, its term cannot be extended"
-                    .into(),
+            Resolved => Err(DomainError::conflict(
+                Code::LegalTermAnswered,
+                "the ticket is resolved: the submission is answered, its term cannot be extended",
             )),
             other => Ok(other),
         },
         Transfer => match current {
-            Resolved => Err(DomainError::Conflict(
-                "the ticket is resolved; reopen it before transferring it".into(),
+            Resolved => Err(DomainError::conflict(
+                Code::TransferResolved,
+                "the ticket is resolved; reopen it before transferring it",
             )),
             other => Ok(other),
         },
         Resolve => match current {
-            Resolved => Err(DomainError::Conflict(
-                "the ticket is already resolved".into(),
+            Resolved => Err(DomainError::conflict(
+                Code::TicketAlreadyResolved,
+                "the ticket is already resolved",
             )),
             _ => Ok(Resolved),
         },
         Reopen => match current {
             Resolved => Ok(Open),
-            other => Err(DomainError::Conflict(format!(
-                "only a resolved ticket can be reopened; this one is {other}"
-            ))),
+            other => Err(DomainError::conflict(
+                Code::ReopenNotResolved,
+                format!("only a resolved ticket can be reopened; this one is {other}"),
+            )),
         },
         Close => match current {
             Resolved => Ok(Closed),
-            other => Err(DomainError::Conflict(format!(
-                "only a resolved ticket can be closed; this one is {other}, resolve it first"
-            ))),
+            other => Err(DomainError::conflict(
+                Code::CloseNotResolved,
+                format!(
+                    "only a resolved ticket can be closed; this one is {other}, resolve it first"
+                ),
+            )),
         },
     }
 }
@@ -113,6 +123,40 @@ mod tests {
     use super::*;
     use Operation::*;
     use Status::*;
+
+    fn code(status: Status, op: Operation) -> Option<&'static str> {
+        next_status(status, op)
+            .err()
+            .and_then(|e| e.code())
+            .map(Code::as_str)
+    }
+
+    #[test]
+    fn each_refusal_carries_its_stable_code() {
+        let up = ChangeLevel {
+            from: Level::Specialist,
+            to: Level::Expert,
+        };
+        assert_eq!(code(Closed, Resolve), Some("ticket.closed"));
+        assert_eq!(code(Closed, up), Some("ticket.closed"));
+        assert_eq!(code(Resolved, up), Some("level.resolved"));
+        let same = ChangeLevel {
+            from: Level::Expert,
+            to: Level::Expert,
+        };
+        assert_eq!(code(Open, same), Some("level.unchanged"));
+        let down = ChangeLevel {
+            from: Level::Specialist,
+            to: Level::SelfService,
+        };
+        assert_eq!(code(Open, down), Some("level.self_service"));
+        assert_eq!(code(Resolved, Transfer), Some("transfer.resolved"));
+        assert_eq!(code(Resolved, ExtendTerm), Some("legal_term.answered"));
+        assert_eq!(code(Resolved, Resolve), Some("ticket.already_resolved"));
+        assert_eq!(code(Open, Reopen), Some("reopen.not_resolved"));
+        assert_eq!(code(Open, Close), Some("close.not_resolved"));
+        assert_eq!(code(Open, Resolve), None);
+    }
 
     #[test]
     fn staff_reply_opens_or_waits() {

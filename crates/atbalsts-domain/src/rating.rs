@@ -1,6 +1,7 @@
 //! The requester's rating of the support they got (the seed's satisfaction
 //! survey after a request is resolved).
 
+use crate::refusal::Code;
 use crate::{Actor, DomainError, FieldError, Status};
 
 /// Longest comment kept with a rating, in characters.
@@ -25,14 +26,16 @@ pub fn check(
     match actor {
         Actor::Requester { ticket_id: own } if *own == ticket_id => {}
         _ => {
-            return Err(DomainError::Forbidden(
-                "only the person who asked can rate the support".into(),
+            return Err(DomainError::forbidden(
+                Code::RatingNotRequester,
+                "only the person who asked can rate the support",
             ));
         }
     }
     if !matches!(status, Status::Resolved | Status::Closed) {
-        return Err(DomainError::Conflict(
-            "the support can be rated once the request is resolved".into(),
+        return Err(DomainError::conflict(
+            Code::RatingNotResolved,
+            "the support can be rated once the request is resolved",
         ));
     }
     let mut errors = Vec::new();

@@ -4,6 +4,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_search::{Lang, Question};
 use atbalsts_store::assistant::{Handoff, ShownArticle, Turn};
@@ -75,6 +76,7 @@ pub async fn answer(
             let session = s.store.assistant_session(id).await?;
             if session.outcome != "open" {
                 return Err(atbalsts_store::StoreError::conflict(
+                    Code::ConversationEnded,
                     "this conversation has ended; start a new one",
                 )
                 .into());

@@ -6,6 +6,7 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::now_micros;
 use crate::tickets::{Created, NewRequester, NewTicket};
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{Actor, Channel, Kind, Level, Priority};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -201,6 +202,7 @@ impl Store {
             .await?;
             let Some(seq) = seq else {
                 return Err(StoreError::conflict(
+                    Code::ConversationEnded,
                     "this conversation has ended; start a new one",
                 ));
             };
@@ -237,6 +239,7 @@ impl Store {
         let session = self.assistant_session(id).await?;
         if changed == 0 && session.outcome != "helped" {
             return Err(StoreError::conflict(
+                Code::ConversationHandedOver,
                 "this conversation was already handed over to a person",
             ));
         }
@@ -248,10 +251,13 @@ impl Store {
     pub async fn hand_off(&self, id: &str, h: Handoff) -> Result<Created> {
         let session = self.assistant_session(id).await?;
         if session.outcome != "open" {
-            return Err(StoreError::conflict(match session.outcome.as_str() {
-                "handed_off" => "this conversation was already handed over to a person",
-                _ => "this conversation has ended",
-            }));
+            return Err(match session.outcome.as_str() {
+                "handed_off" => StoreError::conflict(
+                    Code::ConversationHandedOver,
+                    "this conversation was already handed over to a person",
+                ),
+                _ => StoreError::conflict(Code::ConversationEnded, "this conversation has ended"),
+            });
         }
         let turns: Vec<(String, String, String)> = on_pool!(self, |pool| {
             sqlx::query_as(

@@ -3,6 +3,7 @@
 use crate::db::Store;
 use crate::error::{Result, StoreError};
 use atbalsts_domain::calendar::{Calendar, CalendarData, Entry, Transfer};
+use atbalsts_domain::refusal::Code;
 use jiff::civil::Date;
 
 /// A calendar's name and its data.
@@ -97,9 +98,10 @@ impl Store {
             added
         });
         if added == 0 {
-            return Err(StoreError::conflict(format!(
-                "calendar {id} already has a {kind} entry on {day}"
-            )));
+            return Err(StoreError::conflict(
+                Code::CalendarEntryExists,
+                format!("calendar {id} already has a {kind} entry on {day}"),
+            ));
         }
         self.clock_cache().invalidate();
         Ok(())

@@ -10,6 +10,7 @@ use crate::error::{Result, StoreError};
 use atbalsts_domain::calendar::Calendar;
 use atbalsts_domain::hours::{BusinessTime, WeeklyHours, riga};
 use atbalsts_domain::legal::{self, LegalState, Rule, Term};
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::sla::{self, Clock, Policy, PolicyFacts, SlaState};
 use atbalsts_domain::{Channel, Kind, Priority};
 use jiff::Timestamp;
@@ -450,9 +451,9 @@ impl Store {
         let mut legal = row.legal_state()?;
         if let Some((until, reason)) = &outcome.extend_legal_term {
             let Some(l) = &mut legal else {
-                return Err(atbalsts_domain::DomainError::Conflict(
-                    "this ticket is not a written submission: it has no legal term to extend"
-                        .into(),
+                return Err(atbalsts_domain::DomainError::conflict(
+                    Code::LegalTermNone,
+                    "this ticket is not a written submission: it has no legal term to extend",
                 )
                 .into());
             };
@@ -699,10 +700,13 @@ impl Store {
             .rows_affected()
         });
         if added == 0 {
-            return Err(StoreError::conflict(format!(
-                "a rule taking effect on {} exists already",
-                r.effective_from
-            )));
+            return Err(StoreError::conflict(
+                Code::LegalRuleExists,
+                format!(
+                    "a rule taking effect on {} exists already",
+                    r.effective_from
+                ),
+            ));
         }
         self.clock_cache().invalidate();
         Ok(())

@@ -1,3 +1,4 @@
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{DomainError, FieldError};
 use thiserror::Error;
 
@@ -36,8 +37,8 @@ impl StoreError {
         )
     }
 
-    pub fn conflict(message: impl Into<String>) -> Self {
-        StoreError::Domain(DomainError::Conflict(message.into()))
+    pub fn conflict(code: Code, message: impl Into<String>) -> Self {
+        StoreError::Domain(DomainError::conflict(code, message))
     }
 }
 

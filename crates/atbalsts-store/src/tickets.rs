@@ -11,6 +11,7 @@ use crate::now_micros;
 use crate::writer::{CreateJob, Inserted};
 use atbalsts_domain::access::{Action, authorize, authorize_create};
 use atbalsts_domain::change::{self, Assignee, Change, Group};
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::validate::fold;
 use atbalsts_domain::{Actor, Channel, DomainError, FieldError, Kind, Level, Priority, Status};
 use base64::Engine;
@@ -724,8 +725,9 @@ impl Store {
     /// The audit trail of a ticket, oldest first (staff only: it includes internal detail).
     pub async fn events(&self, actor: &Actor, id: i64) -> Result<Vec<Event>> {
         if !matches!(actor, Actor::Staff(_)) {
-            return Err(DomainError::Forbidden(
-                "only support staff can read the audit trail".into(),
+            return Err(DomainError::forbidden(
+                Code::AccessStaffOnly,
+                "only support staff can read the audit trail",
             )
             .into());
         }
@@ -747,7 +749,11 @@ impl Store {
 /// arguments; `None` when the actor can see no ticket at all.
 fn filter_sql(actor: &Actor, filter: &TicketFilter) -> Result<Option<(String, Vec<Arg>)>> {
     let Actor::Staff(staff) = actor else {
-        return Err(DomainError::Forbidden("only support staff can list tickets".into()).into());
+        return Err(DomainError::forbidden(
+            Code::AccessStaffOnly,
+            "only support staff can list tickets",
+        )
+        .into());
     };
     let mut sql = String::new();
     let mut args: Vec<Arg> = Vec::new();

@@ -4,6 +4,7 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::now_micros;
 use crate::tickets::{new_secret, token_hash};
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{FieldError, Role, Scope, StaffActor};
 
 /// A new staff account.
@@ -91,10 +92,10 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if taken > 0 {
-                return Err(StoreError::conflict(format!(
-                    "a user with e-mail {} already exists",
-                    user.email
-                )));
+                return Err(StoreError::conflict(
+                    Code::AccountEmailTaken,
+                    format!("a user with e-mail {} already exists", user.email),
+                ));
             }
             let errors = scope_errors!(&mut *tx, &user.scopes);
             if !errors.is_empty() {

@@ -12,6 +12,7 @@ use crate::error::{Result, StoreError};
 use crate::model::{Requester, Ticket, rfc3339};
 use crate::tickets::{IdempotencyKey, NewTicket, token_hash};
 use atbalsts_domain::legal::LegalState;
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::sla::SlaState;
 use atbalsts_domain::validate::fold;
 use atbalsts_domain::{Level, Status, TicketNumber};
@@ -139,9 +140,7 @@ macro_rules! write_batch {
                     .await?;
                     if let Some((hash, ticket_id, response)) = prior {
                         if hash != k.request_hash {
-                            return Err(BatchError::Job(StoreError::conflict(
-                                "this Idempotency-Key was already used for a different request; use a new key",
-                            )));
+                            return Err(BatchError::Job(StoreError::conflict(Code::IdempotencyKeyReused, "this Idempotency-Key was already used for a different request; use a new key")));
                         }
                         let access_token = serde_json::from_str::<serde_json::Value>(&response)
                             .ok()

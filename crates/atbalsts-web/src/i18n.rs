@@ -43,6 +43,11 @@ pub fn t_count(lang: Lang, key: &str, count: usize) -> String {
     catalog(lang).t_count(key, count)
 }
 
+/// Whether `key` has a text in `lang`.
+pub fn has(lang: Lang, key: &str) -> bool {
+    t(lang, key) != key
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,9 @@
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
+use atbalsts_domain::DomainError;
 use atbalsts_domain::calendar::{Calendar, DayKind};
+use atbalsts_domain::refusal::Code;
 use axum::Json;
 use axum::extract::{Path, State};
 use jiff::civil::Date;
@@ -155,9 +157,11 @@ fn require_system_administrator(actor: &atbalsts_domain::Actor) -> ApiResult<()>
         atbalsts_domain::Actor::Staff(s) if atbalsts_domain::admin::is_system_administrator(s) => {
             Ok(())
         }
-        atbalsts_domain::Actor::Staff(_) => Err(ApiError::Forbidden(
-            "only the system administrator changes business calendars".into(),
-        )),
+        atbalsts_domain::Actor::Staff(_) => Err(DomainError::forbidden(
+            Code::AccessSystemAdministrator,
+            "only the system administrator changes business calendars",
+        )
+        .into()),
         _ => Err(ApiError::Unauthorized("sign in with an API token".into())),
     }
 }

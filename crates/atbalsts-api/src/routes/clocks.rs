@@ -5,6 +5,8 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Json;
+use atbalsts_domain::DomainError;
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{Actor, Channel, Kind, Priority};
 use atbalsts_store::clocks::{LegalRuleRecord, PolicyRecord};
 use axum::extract::{Path, State};
@@ -16,7 +18,9 @@ fn require_staff(actor: &Actor) -> ApiResult<()> {
     match actor {
         Actor::Staff(_) => Ok(()),
         Actor::Anonymous => Err(ApiError::Unauthorized("sign in with an API token".into())),
-        Actor::Requester { .. } => Err(ApiError::Forbidden("for support staff only".into())),
+        Actor::Requester { .. } => {
+            Err(DomainError::forbidden(Code::AccessStaffOnly, "for support staff only").into())
+        }
     }
 }
 
@@ -24,9 +28,11 @@ fn require_system_administrator(actor: &Actor) -> ApiResult<()> {
     require_staff(actor)?;
     match actor {
         Actor::Staff(s) if atbalsts_domain::admin::is_system_administrator(s) => Ok(()),
-        _ => Err(ApiError::Forbidden(
-            "only the system administrator changes SLA policies and legal rules".into(),
-        )),
+        _ => Err(DomainError::forbidden(
+            Code::AccessSystemAdministrator,
+            "only the system administrator changes SLA policies and legal rules",
+        )
+        .into()),
     }
 }
 

@@ -5,7 +5,9 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::Query;
+use atbalsts_domain::DomainError;
 use atbalsts_domain::hours::WeeklyHours;
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::routing::{Assignment, GroupKind, visible_to};
 use atbalsts_domain::{Actor, Channel, Level};
 use atbalsts_store::StoreError;
@@ -151,9 +153,11 @@ pub async fn list(
     let staff = match &actor {
         Actor::Staff(staff) => staff,
         Actor::Requester { .. } => {
-            return Err(ApiError::Forbidden(
-                "only support staff can see the support groups".into(),
-            ));
+            return Err(DomainError::forbidden(
+                Code::AccessStaffOnly,
+                "only support staff can see the support groups",
+            )
+            .into());
         }
         Actor::Anonymous => {
             return Err(ApiError::Unauthorized(
@@ -257,9 +261,11 @@ pub async fn save(
     let staff = match &actor {
         Actor::Staff(staff) => staff,
         Actor::Requester { .. } => {
-            return Err(ApiError::Forbidden(
-                "only administrators change support groups".into(),
-            ));
+            return Err(DomainError::forbidden(
+                Code::AdminOnly,
+                "only administrators change support groups",
+            )
+            .into());
         }
         Actor::Anonymous => {
             return Err(ApiError::Unauthorized("sign in with an API token".into()));

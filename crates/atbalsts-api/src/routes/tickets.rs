@@ -4,6 +4,8 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ClientIp, Json, Query, TicketId};
+use atbalsts_domain::DomainError;
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::{Actor, Channel, FieldError, Kind, Level, Priority, Status};
 use atbalsts_http::notices::{legal_term_notice, transfer_notice};
@@ -356,9 +358,11 @@ pub async fn list(
 ) -> ApiResult<axum::Json<TicketPage>> {
     let Actor::Staff(staff) = &actor else {
         require_someone(&actor)?;
-        return Err(ApiError::Forbidden(
-            "only support staff can list tickets".into(),
-        ));
+        return Err(DomainError::forbidden(
+            Code::AccessStaffOnly,
+            "only support staff can list tickets",
+        )
+        .into());
     };
     let bad = |what: &str, v: &str, expected: String| {
         ApiError::BadRequest(format!("{what} {v:?} is not one of: {expected}"))

@@ -17,6 +17,7 @@ use crate::now_micros;
 use atbalsts_domain::access::{ArticleFacts, authorize_article_edit};
 use atbalsts_domain::kb::Snapshot;
 use atbalsts_domain::kb::diff::{DiffHunk, line_diff};
+use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{DomainError, FieldError, StaffActor};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -67,10 +68,13 @@ fn check_role(staff: &StaffActor) -> Result<()> {
     if staff.role.edits_articles() {
         Ok(())
     } else {
-        Err(DomainError::Forbidden(format!(
-            "the role {} may not write knowledge-base articles",
-            staff.role
-        ))
+        Err(DomainError::forbidden(
+            Code::ArticleRole,
+            format!(
+                "the role {} may not write knowledge-base articles",
+                staff.role
+            ),
+        )
         .into())
     }
 }
@@ -170,9 +174,12 @@ impl Store {
                     content,
                 } => {
                     if current.is_some() {
-                        return Err(StoreError::conflict(format!(
-                            "an article with the id {id} already exists; choose another id"
-                        )));
+                        return Err(StoreError::conflict(
+                            Code::ArticleIdTaken,
+                            format!(
+                                "an article with the id {id} already exists; choose another id"
+                            ),
+                        ));
                     }
                     let institution = match institution {
                         Some(i) => {
@@ -215,11 +222,14 @@ impl Store {
                     if let Some(v) = expected
                         && v != c.version
                     {
-                        return Err(StoreError::conflict(format!(
-                            "article {id} has changed since you opened it: you edited version {v}, \
+                        return Err(StoreError::conflict(
+                            Code::ArticleStale,
+                            format!(
+                                "article {id} has changed since you opened it: you edited version {v}, \
                              it is now at version {}. Reload it, apply your changes again and save",
-                            c.version
-                        )));
+                                c.version
+                            ),
+                        ));
                     }
                     let cur = c.snapshot()?;
                     let next = match op {
@@ -389,9 +399,12 @@ impl Store {
                 };
                 if written == 0 {
                     // Another edit committed between our read and our write (PostgreSQL).
-                    return Err(StoreError::conflict(format!(
-                        "article {id} was changed by someone else at the same moment; reload it and try again"
-                    )));
+                    return Err(StoreError::conflict(
+                        Code::ArticleConcurrent,
+                        format!(
+                            "article {id} was changed by someone else at the same moment; reload it and try again"
+                        ),
+                    ));
                 }
                 insert_version!(&mut *tx, id, version, &next, Some(staff.user_id), note, now);
             }

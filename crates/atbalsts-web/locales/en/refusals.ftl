@@ -1,1 +1,39 @@
-# Refusals of the domain's rules, by their stable code (ticket.closed → refusal-ticket-closed).
+# Refusals of the domain's rules, by their stable code: ticket.closed → refusal-ticket-closed.
+# Every code the domain defines has a text here (a test checks).
+refusal-ticket-closed = The request is closed; it can no longer be changed.
+refusal-ticket-already-resolved = The request is already resolved.
+refusal-reopen-not-resolved = Only a resolved request can be reopened.
+refusal-close-not-resolved = Only a resolved request can be closed.
+refusal-level-resolved = The request is resolved. Reopen it before changing its level.
+refusal-level-unchanged = The request is already at this level.
+refusal-level-self-service = A request cannot be moved back to level 0 (self-service).
+refusal-transfer-resolved = The request is resolved. Reopen it before transferring it.
+refusal-transfer-same-institution = The request is already at this institution.
+refusal-transfer-not-pending = The request is not waiting to be accepted: it was not transferred here, or it has been accepted already.
+refusal-transfer-not-returnable = Only a transferred request that has not been accepted yet can be sent back.
+refusal-assignment-out-of-scope = This person cannot work on this request: it is outside their institution or services.
+refusal-group-other-institution = This support group belongs to another institution.
+refusal-legal-term-answered = The submission has been answered; its time limit can no longer be extended.
+refusal-legal-term-not-a-submission = This request is not a written submission; it has no legal time limit for the answer.
+refusal-access-sign-in = Sign in or use the request's access link.
+refusal-access-other-ticket = This access link belongs to another request.
+refusal-access-staff-only = Only support staff can do this.
+refusal-access-out-of-scope = The request is outside your institution or services.
+refusal-access-role = Your role may not do this.
+refusal-access-system-administrator = Only the system administrator can do this.
+refusal-article-role = Your role does not write knowledge-base articles.
+refusal-article-out-of-scope = This article belongs to an institution or services outside your scope.
+refusal-article-id-taken = An article with this identifier already exists. Choose another one.
+refusal-article-stale = The article has changed since you opened it. Reload it and make your changes again.
+refusal-article-concurrent = Someone else changed the article at the same moment. Reload it and try again.
+refusal-contact-out-of-scope = You cannot register requests for this institution or service.
+refusal-admin-only = Only administrators manage staff accounts.
+refusal-admin-not-yours = You do not administer this institution.
+refusal-account-email-taken = A staff member with this e-mail address already exists.
+refusal-rating-not-requester = Only the person who made the request can rate the support.
+refusal-rating-not-resolved = The support can be rated once the request is resolved.
+refusal-conversation-ended = This conversation has ended. Start a new one.
+refusal-conversation-handed-over = This conversation has already been handed over to a person.
+refusal-idempotency-key-reused = The Idempotency-Key has already been used for a different request; use a new one.
+refusal-calendar-entry-exists = The calendar already has an entry of this kind on this day.
+refusal-legal-rule-exists = A rule taking effect on this day already exists.

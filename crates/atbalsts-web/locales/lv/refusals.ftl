@@ -1,1 +1,39 @@
-# Refusals of the domain's rules, by their stable code (ticket.closed → refusal-ticket-closed).
+# Refusals of the domain's rules, by their stable code: ticket.closed → refusal-ticket-closed.
+# Every code the domain defines has a text here (a test checks).
+refusal-ticket-closed = Pieprasījums ir slēgts, to vairs nevar mainīt.
+refusal-ticket-already-resolved = Pieprasījums jau ir atrisināts.
+refusal-reopen-not-resolved = No jauna var atvērt tikai atrisinātu pieprasījumu.
+refusal-close-not-resolved = Slēgt var tikai atrisinātu pieprasījumu.
+refusal-level-resolved = Pieprasījums ir atrisināts. Lai mainītu līmeni, vispirms atveriet to no jauna.
+refusal-level-unchanged = Pieprasījums jau ir šajā līmenī.
+refusal-level-self-service = Pieprasījumu nevar atgriezt 0. līmenī (pašapkalpošanās).
+refusal-transfer-resolved = Pieprasījums ir atrisināts. Lai to pārsūtītu, vispirms atveriet to no jauna.
+refusal-transfer-same-institution = Pieprasījums jau ir šajā iestādē.
+refusal-transfer-not-pending = Pieprasījums negaida pieņemšanu: tas nav pārsūtīts uz šejieni vai jau ir pieņemts.
+refusal-transfer-not-returnable = Atpakaļ var nosūtīt tikai pārsūtītu pieprasījumu, kas vēl nav pieņemts.
+refusal-assignment-out-of-scope = Šis darbinieks nevar strādāt ar šo pieprasījumu: tas ir ārpus viņa iestādes vai pakalpojumiem.
+refusal-group-other-institution = Šī atbalsta grupa pieder citai iestādei.
+refusal-legal-term-answered = Iesniegums jau ir atbildēts, tā termiņu vairs nevar pagarināt.
+refusal-legal-term-not-a-submission = Šis pieprasījums nav rakstisks iesniegums, tam nav likumā noteikta atbildes termiņa.
+refusal-access-sign-in = Pierakstieties vai izmantojiet pieprasījuma piekļuves saiti.
+refusal-access-other-ticket = Šī piekļuves saite ir citam pieprasījumam.
+refusal-access-staff-only = To var darīt tikai atbalsta darbinieki.
+refusal-access-out-of-scope = Pieprasījums ir ārpus jūsu iestādes vai pakalpojumiem.
+refusal-access-role = Jūsu lomai šī darbība nav atļauta.
+refusal-access-system-administrator = To var darīt tikai sistēmas administrators.
+refusal-article-role = Jūsu loma neraksta zināšanu bāzes rakstus.
+refusal-article-out-of-scope = Šis raksts pieder iestādei vai pakalpojumiem ārpus jūsu darbības jomas.
+refusal-article-id-taken = Raksts ar šādu identifikatoru jau ir. Izvēlieties citu.
+refusal-article-stale = Raksts ir mainīts kopš tā atvēršanas. Ielādējiet to no jauna un atkārtojiet izmaiņas.
+refusal-article-concurrent = Rakstu tajā pašā brīdī mainīja kāds cits. Ielādējiet to no jauna un mēģiniet vēlreiz.
+refusal-contact-out-of-scope = Jūs nevarat reģistrēt pieprasījumus šai iestādei vai pakalpojumam.
+refusal-admin-only = Darbinieku kontus pārvalda tikai administratori.
+refusal-admin-not-yours = Jūs neadministrējat šo iestādi.
+refusal-account-email-taken = Darbinieks ar šo e-pasta adresi jau ir reģistrēts.
+refusal-rating-not-requester = Atbalstu var novērtēt tikai pieprasījuma iesniedzējs.
+refusal-rating-not-resolved = Atbalstu var novērtēt, kad pieprasījums ir atrisināts.
+refusal-conversation-ended = Šī saruna ir beigusies. Sāciet jaunu.
+refusal-conversation-handed-over = Šī saruna jau ir nodota darbiniekam.
+refusal-idempotency-key-reused = Atslēga Idempotency-Key jau ir izmantota citam pieprasījumam; izmantojiet jaunu.
+refusal-calendar-entry-exists = Kalendārā šajā dienā jau ir šāda veida ieraksts.
+refusal-legal-rule-exists = Jau ir noteikums, kas stājas spēkā šajā dienā.

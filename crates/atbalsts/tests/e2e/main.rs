@@ -13,6 +13,7 @@ mod groups;
 mod kb;
 mod lifecycle;
 mod operations;
+mod problems;
 mod queues;
 mod registers;
 mod transfers;
