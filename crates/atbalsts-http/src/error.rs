@@ -16,6 +16,8 @@ pub enum ApiError {
     Invalid(Vec<FieldError>),
     #[error("{0}")]
     Unauthorized(String),
+    #[error("the request body is larger than the limit")]
+    TooLarge,
     #[error("{0} was not found")]
     NotFound(String),
     #[error("{0}")]
@@ -54,19 +56,21 @@ pub struct Problem {
 const BAD_REQUEST: (StatusCode, &str) = (StatusCode::BAD_REQUEST, "bad_request");
 const INVALID: (StatusCode, &str) = (StatusCode::UNPROCESSABLE_ENTITY, "invalid");
 const UNAUTHORIZED: (StatusCode, &str) = (StatusCode::UNAUTHORIZED, "unauthorized");
+const TOO_LARGE: (StatusCode, &str) = (StatusCode::PAYLOAD_TOO_LARGE, "too_large");
 const NOT_FOUND: (StatusCode, &str) = (StatusCode::NOT_FOUND, "not_found");
 const TOO_MANY: (StatusCode, &str) = (StatusCode::TOO_MANY_REQUESTS, "too_many_requests");
 const UNAVAILABLE: (StatusCode, &str) = (StatusCode::SERVICE_UNAVAILABLE, "unavailable");
 const INTERNAL: (StatusCode, &str) = (StatusCode::INTERNAL_SERVER_ERROR, "internal");
 
 /// The codes of the kinds of problem, for the API's documentation.
-pub const KIND_CODES: [(&str, &str); 7] = [
+pub const KIND_CODES: [(&str, &str); 8] = [
     (
         "bad_request",
         "the request cannot be read (malformed JSON, a wrong parameter)",
     ),
     ("invalid", "fields are invalid; `errors` names each one"),
     ("unauthorized", "sign in: no valid API token or access link"),
+    ("too_large", "the request body is larger than the limit"),
     ("not_found", "no such thing, or not visible to the caller"),
     (
         "too_many_requests",
@@ -123,6 +127,13 @@ impl ApiError {
             ApiError::BadRequest(m) => Parts::of(BAD_REQUEST, m),
             ApiError::Invalid(errors) => Parts::invalid(errors),
             ApiError::Unauthorized(m) => Parts::of(UNAUTHORIZED, m),
+            ApiError::TooLarge => Parts::of(
+                TOO_LARGE,
+                format!(
+                    "the request body is larger than {} KiB",
+                    crate::MAX_BODY_BYTES / 1024
+                ),
+            ),
             ApiError::NotFound(what) => Parts::of(NOT_FOUND, format!("{what} was not found")),
             ApiError::TooManyRequests(m) => Parts::of(TOO_MANY, m),
             ApiError::Unavailable(m) => Parts::of(UNAVAILABLE, m),
@@ -206,6 +217,24 @@ impl From<DomainError> for ApiError {
     fn from(e: DomainError) -> Self {
         ApiError::Store(StoreError::Domain(e))
     }
+}
+
+/// The request-size limit's own refusal (sent before a handler runs) as a
+/// problem, for the API's paths; the pages keep their plain answer.
+pub async fn too_large_as_problem(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes() != PROBLEM_JSON.as_bytes());
+    if api && response.status() == StatusCode::PAYLOAD_TOO_LARGE && plain {
+        return ApiError::TooLarge.into_response();
+    }
+    response
 }
 
 /// A panic is a bug: log it, answer 500 without details.

@@ -19,9 +19,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
         let headers = req.headers().clone();
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
+        let body = Bytes::from_request(req, state).await.map_err(|e| {
+            // Too large, or cut off: a problem like every other, not axum's plain text.
+            let e = if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::TooLarge
+            } else {
+                ApiError::BadRequest(format!("the body could not be read: {}", e.body_text()))
+            };
+            e.into_response()
+        })?;
         parse_json(&headers, &body).map_err(IntoResponse::into_response)
     }
 }

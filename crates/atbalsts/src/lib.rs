@@ -26,6 +26,7 @@ pub fn app(store: Store, search: Arc<SearchService>, config: &HttpConfig) -> Rou
         .with_state(AppState::new(store, search, config))
         .layer(axum::extract::DefaultBodyLimit::disable())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::too_large_as_problem))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(error::panic_response))
 }

@@ -112,6 +112,18 @@ async fn codes(app: &TestApp) {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
+    let huge = "a".repeat(300 * 1024);
+    assert_problem(
+        "a body over the limit",
+        send(
+            app.req(Method::POST, "/api/v1/tickets", None)
+                .header("content-type", "application/json")
+                .body(format!("{{\"subject\": \"{huge}\"}}")),
+        )
+        .await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+    );
     assert_problem(
         "an unknown API path",
         app.get("/api/v1/nothing-here", me).await,

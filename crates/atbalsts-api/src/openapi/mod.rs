@@ -1,4 +1,7 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations.
+//! The OpenAPI 3 document, generated from the handlers' annotations and
+//! completed with what the shared edge answers everywhere (`problems`).
+
+mod problems;
 
 use crate::routes::{assistant, calendars, clocks, groups, health, kb, registers, search, tickets};
 use axum::Json;
@@ -50,10 +53,15 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-pub fn spec() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+/// The whole document, as served.
+pub fn spec() -> serde_json::Value {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    problems::complete(&mut doc);
+    doc
 }
 
-pub async fn document() -> Json<utoipa::openapi::OpenApi> {
-    Json(spec())
+static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(spec);
+
+pub async fn document() -> Json<serde_json::Value> {
+    Json(DOCUMENT.clone())
 }
