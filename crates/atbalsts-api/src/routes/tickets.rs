@@ -263,7 +263,7 @@ fn shaped(actor: &Actor, t: Ticket) -> Ticket {
 
 /// A ticket, to staff in scope or to the requester with its access token.
 #[utoipa::path(get, path = "/api/v1/tickets/{id}", tag = "tickets",
-    params(("id" = i64, Path), ("access_token" = Option<String>, Query, description = "the requester's access token")),
+    params(("id" = i64, Path, minimum = 1, description = "ticket id"), ("access_token" = Option<String>, Query, description = "the requester's access token")),
     responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 404, body = Problem)))]
 pub async fn get(
     State(s): State<AppState>,
@@ -440,7 +440,7 @@ pub struct MessageBody {
 }
 
 /// The thread; requesters see public messages only.
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")),
     responses((status = 200, body = [Message]), (status = 401, body = Problem), (status = 404, body = Problem)))]
 pub async fn messages(
     State(s): State<AppState>,
@@ -452,7 +452,7 @@ pub async fn messages(
 }
 
 /// Reply (staff or requester) or add an internal note (staff).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path)), request_body = MessageBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = MessageBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_message(
     State(s): State<AppState>,
@@ -486,7 +486,7 @@ async fn apply(
 }
 
 /// The audit trail, oldest first (staff only).
-#[utoipa::path(get, path = "/api/v1/tickets/{id}/events", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(get, path = "/api/v1/tickets/{id}/events", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")),
     responses((status = 200, body = [Event]), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn events(
     State(s): State<AppState>,
@@ -514,7 +514,7 @@ pub struct EscalateBody {
 }
 
 /// Move the ticket up or down between support levels, with a reason.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/escalate", tag = "tickets", params(("id" = i64, Path)), request_body = EscalateBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/escalate", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = EscalateBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn escalate(
     State(s): State<AppState>,
@@ -552,7 +552,7 @@ pub struct TransferBody {
 }
 
 /// Hand the case to another institution; it keeps its number and history.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer", tag = "tickets", params(("id" = i64, Path)), request_body = TransferBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = TransferBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn transfer(
     State(s): State<AppState>,
@@ -577,7 +577,7 @@ pub async fn transfer(
 }
 
 /// Take in a case transferred to your institution; the requester is told who handles it now.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer/accept", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer/accept", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")),
     responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn accept_transfer(
     State(s): State<AppState>,
@@ -599,7 +599,7 @@ pub struct ReturnBody {
 }
 
 /// Send a transferred case back to the institution it came from, with the reason.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer/return", tag = "tickets", params(("id" = i64, Path)), request_body = ReturnBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/transfer/return", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = ReturnBody,
     responses((status = 200, body = Ticket), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn return_transfer(
     State(s): State<AppState>,
@@ -630,7 +630,7 @@ pub struct LegalTermBody {
 
 /// Extend a written submission's legal answer term (Law on Submissions): the
 /// requester is told the new date and the reason in a message on the ticket.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/legal-term", tag = "tickets", params(("id" = i64, Path)), request_body = LegalTermBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/legal-term", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = LegalTermBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn extend_legal_term(
     State(s): State<AppState>,
@@ -675,7 +675,7 @@ pub struct AssignBody {
 }
 
 /// Give the ticket to a person and/or a support group.
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "tickets", params(("id" = i64, Path)), request_body = AssignBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/assign", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = AssignBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn assign(
     State(s): State<AppState>,
@@ -706,7 +706,7 @@ pub struct ResolveBody {
     pub resolution: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "tickets", params(("id" = i64, Path)), request_body = ResolveBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/resolve", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = ResolveBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn resolve(
     State(s): State<AppState>,
@@ -726,7 +726,7 @@ pub struct ReopenBody {
     pub reason: Option<String>,
 }
 
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path)), request_body = ReopenBody,
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/reopen", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = ReopenBody,
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn reopen(
     State(s): State<AppState>,
@@ -740,7 +740,7 @@ pub async fn reopen(
     apply(&s, actor, id, ChangeRequest::Reopen { reason }).await
 }
 
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path)),
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/close", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")),
     responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem)))]
 pub async fn close(
     State(s): State<AppState>,
