@@ -2,7 +2,7 @@
 //! a visit at a customer service centre's visitor workstation becomes a
 //! ticket, already resolved when the question was answered on the spot.
 
-use super::{posted, signed_in};
+use super::{Choice, posted, signed_in};
 use crate::AppState;
 use crate::i18n::t;
 use crate::page::{Page, Problems, localized, render, unavailable};
@@ -42,11 +42,6 @@ pub struct ContactForm {
     phone: String,
     resolved: Option<String>,
     resolution: String,
-}
-
-struct Choice {
-    value: String,
-    label: String,
 }
 
 #[derive(Template)]

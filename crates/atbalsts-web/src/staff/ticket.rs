@@ -3,7 +3,7 @@
 //! (reply, note, take, group, level, transfer, resolve, reopen). Every action
 //! goes through the same store call as the API, so the same rules apply.
 
-use super::{posted, signed_in};
+use super::{Choice, posted, signed_in};
 use crate::AppState;
 use crate::i18n::t;
 use crate::page::{
@@ -47,11 +47,6 @@ struct EventLine {
     iso: String,
     who: String,
     what: String,
-}
-
-struct Choice {
-    value: String,
-    label: String,
 }
 
 #[derive(Template)]
