@@ -5,7 +5,7 @@
 use super::{Choice, posted, signed_in};
 use crate::AppState;
 use crate::i18n::t;
-use crate::page::{Page, Problems, localized, render, unavailable};
+use crate::page::{Page, Problems, in_lang, localized, render, unavailable};
 use askama::Template;
 use atbalsts_domain::validate::{MAX_BODY, MAX_NAME, MAX_SUBJECT, is_email};
 use atbalsts_domain::{Actor, Channel, DomainError, Kind, Level, Priority};
@@ -116,10 +116,7 @@ async fn contact_page(
             label: format!(
                 "{} — {}",
                 sv.code,
-                match lang {
-                    Lang::En => sv.name_en.unwrap_or(sv.name_lv),
-                    Lang::Lv => sv.name_lv,
-                }
+                in_lang(lang, &sv.name_lv, sv.name_en.as_deref())
             ),
             value: sv.code,
         })

@@ -5,7 +5,7 @@
 use super::{admin_posted, administrator, institution_choices, staff_page};
 use crate::AppState;
 use crate::i18n::t;
-use crate::page::{Page, Problems, localized, not_found, render, unavailable};
+use crate::page::{Page, Problems, in_lang, localized, not_found, render, unavailable};
 use crate::staff::Choice;
 use askama::Template;
 use atbalsts_domain::StaffActor;
@@ -80,10 +80,7 @@ pub async fn edit_group(
         Ok(both) => both,
         Err(response) => return response,
     };
-    let name = match lang {
-        Lang::En => group.name_en.clone().unwrap_or(group.name_lv.clone()),
-        Lang::Lv => group.name_lv.clone(),
-    };
+    let name = in_lang(lang, &group.name_lv, group.name_en.as_deref());
     render(
         StatusCode::OK,
         GroupPage {

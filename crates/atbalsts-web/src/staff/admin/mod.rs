@@ -13,7 +13,7 @@ mod overview;
 
 use super::{Choice, signed_in};
 use crate::AppState;
-use crate::page::{Page, message};
+use crate::page::{Page, in_lang, message};
 use atbalsts_domain::StaffActor;
 use atbalsts_domain::admin::{administers, is_administrator};
 use atbalsts_search::Lang;
@@ -117,10 +117,7 @@ fn institution_choices(lang: Lang, staff: &StaffActor, all: Vec<Institution>) ->
             label: format!(
                 "{} — {}",
                 i.code,
-                match lang {
-                    Lang::En => i.name_en.unwrap_or(i.name_lv),
-                    Lang::Lv => i.name_lv,
-                }
+                in_lang(lang, &i.name_lv, i.name_en.as_deref())
             ),
             value: i.code,
         })

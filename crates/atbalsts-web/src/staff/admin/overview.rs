@@ -4,7 +4,7 @@
 use super::{administrator, in_care, staff_page};
 use crate::AppState;
 use crate::i18n::t;
-use crate::page::{Page, localized, render, unavailable};
+use crate::page::{Page, in_lang, localized, render, unavailable};
 use askama::Template;
 use atbalsts_domain::Scope;
 use atbalsts_domain::admin::{administers, authorize_register_import};
@@ -125,10 +125,7 @@ pub async fn overview(
                 .iter()
                 .filter(|a| a.groups.contains(&g.code))
                 .count(),
-            name: match lang {
-                Lang::En => g.name_en.clone().unwrap_or(g.name_lv.clone()),
-                Lang::Lv => g.name_lv.clone(),
-            },
+            name: in_lang(lang, &g.name_lv, g.name_en.as_deref()),
             code: g.code,
             institution: g.institution,
             level: g.level,
