@@ -8,7 +8,7 @@
 
 use super::csrf::PublicToken;
 use super::i18n::t;
-use super::page::{Page, article_href, localized, message, render};
+use super::page::{Page, article_href, in_lang, localized, message, render};
 use crate::extract::ClientIp;
 use crate::{ApiError, AppState};
 use askama::Template;
@@ -166,10 +166,7 @@ impl AssistantPage {
                 self.services = list
                     .into_iter()
                     .map(|sv| {
-                        let name = match lang {
-                            Lang::En => sv.name_en.unwrap_or(sv.name_lv),
-                            Lang::Lv => sv.name_lv,
-                        };
+                        let name = in_lang(lang, &sv.name_lv, sv.name_en.as_deref());
                         (sv.code, name)
                     })
                     .collect();

@@ -5,11 +5,13 @@
 //! own token instead (see `staff`). Every state-changing request is also refused
 //! when its `Origin` names another site.
 
+use atbalsts_search::Lang;
 use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use axum_extra::extract::{Form, FormRejection};
 
 pub const COOKIE: &str = "atb_csrf";
 
@@ -46,6 +48,29 @@ impl PublicToken {
         jar.get(COOKIE)
             .is_some_and(|c| c.value().len() >= 32 && same(c.value(), submitted))
     }
+}
+
+/// A posted public form that repeats the cookie's token, or the page to
+/// answer instead: 400 for a form that cannot be read, 403 for a token that
+/// is not this browser's (the page and the form went stale, or another site
+/// sent it).
+// The error is the page itself, made at most once per request: boxing it
+// would only add an allocation to every caller.
+#[allow(clippy::result_large_err)]
+pub fn public_form<F>(
+    lang: Lang,
+    uri: &Uri,
+    jar: &CookieJar,
+    form: Result<Form<F>, FormRejection>,
+    token: impl Fn(&F) -> &str,
+) -> Result<F, Response> {
+    let Ok(Form(form)) = form else {
+        return Err(crate::page::bad_form(lang, uri));
+    };
+    if !PublicToken::verify(jar, token(&form)) {
+        return Err(crate::page::expired_form(lang, uri));
+    }
+    Ok(form)
 }
 
 /// A cookie with the flags every cookie of the product carries.

@@ -165,6 +165,14 @@ pub fn localized(lang: Lang, path: &str) -> String {
     }
 }
 
+/// A register name in `lang`: the English one when there is one, else the Latvian.
+pub fn in_lang(lang: Lang, lv: &str, en: Option<&str>) -> String {
+    match lang {
+        Lang::En => en.unwrap_or(lv).to_string(),
+        Lang::Lv => lv.to_string(),
+    }
+}
+
 pub fn article_href(lang: Lang, id: &str) -> String {
     localized(lang, &format!("/articles/{id}"))
 }

@@ -1,10 +1,10 @@
 //! The public portal's reading pages: home (search box and life situations),
 //! search results, articles, life situations and services.
 
-use super::csrf::PublicToken;
+use super::csrf::{PublicToken, public_form};
 use super::i18n::{t, t_count};
 use super::page::{
-    Page, article_href, is_code, localized, message, not_found, render, unavailable,
+    Page, article_href, in_lang, is_code, localized, message, not_found, render, unavailable,
 };
 use crate::AppState;
 use crate::extract::ClientIp;
@@ -52,10 +52,7 @@ pub async fn home(
         .into_iter()
         .map(|ls| Situation {
             href: localized(lang, &format!("/life-situations/{}", ls.id)),
-            name: match lang {
-                Lang::En => ls.name_en.unwrap_or(ls.name_lv),
-                Lang::Lv => ls.name_lv,
-            },
+            name: in_lang(lang, &ls.name_lv, ls.name_en.as_deref()),
             services: t_count(lang, "life-situation-services", ls.services.len()),
         })
         .collect();
@@ -135,10 +132,6 @@ pub async fn life_situation(
     let Some(situation) = situations.into_iter().find(|ls| ls.id == id) else {
         return not_found(lang, &uri);
     };
-    let name = |lv: String, en: Option<String>| match lang {
-        Lang::En => en.unwrap_or(lv),
-        Lang::Lv => lv,
-    };
     let services = services
         .into_iter()
         .map(|sv| ServiceLink {
@@ -146,15 +139,19 @@ pub async fn life_situation(
             institution: institutions
                 .iter()
                 .find(|i| i.code == sv.institution)
-                .map(|i| name(i.name_lv.clone(), i.name_en.clone()))
+                .map(|i| in_lang(lang, &i.name_lv, i.name_en.as_deref()))
                 .unwrap_or(sv.institution),
-            name: name(sv.name_lv, sv.name_en),
+            name: in_lang(lang, &sv.name_lv, sv.name_en.as_deref()),
         })
         .collect();
     render(
         StatusCode::OK,
         LifeSituationPage {
-            page: Page::new(lang, name(situation.name_lv, situation.name_en), &uri),
+            page: Page::new(
+                lang,
+                in_lang(lang, &situation.name_lv, situation.name_en.as_deref()),
+                &uri,
+            ),
             services_heading: t(lang, "services-heading"),
             services,
         },
@@ -502,12 +499,10 @@ pub async fn article_feedback(
     if !is_article_id(&id) {
         return not_found(lang, &uri);
     }
-    let Ok(Form(form)) = form else {
-        return crate::page::bad_form(lang, &uri);
+    let form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(response) => return response,
     };
-    if !PublicToken::verify(&jar, &form.csrf) {
-        return crate::page::expired_form(lang, &uri);
-    }
     let helpful = match form.helpful.as_str() {
         "yes" => true,
         "no" => false,

@@ -5,11 +5,11 @@
 //! `Referrer-Policy: same-origin` and `Cache-Control: no-store` so the token
 //! does not leak to other sites or shared caches.
 
-use super::csrf::PublicToken;
+use super::csrf::{PublicToken, public_form};
 use super::i18n::t;
 use super::page::{
-    Page, Problems, bad_form, expired_form, iso_time, local_time, localized, message, not_found,
-    render, unavailable,
+    Page, Problems, in_lang, iso_time, local_time, localized, message, not_found, render,
+    unavailable,
 };
 use crate::AppState;
 use crate::extract::ClientIp;
@@ -153,19 +153,20 @@ async fn request_page(
             Ok(both) => both,
             Err(e) => return unavailable(lang, uri, &e.to_string()),
         };
-    let name = |lv: &str, en: &Option<String>| match lang {
-        Lang::En => en.clone().unwrap_or_else(|| lv.to_string()),
-        Lang::Lv => lv.to_string(),
-    };
     let mut groups: Vec<(String, Vec<(String, String)>)> = institutions
         .iter()
         .map(|i| {
             let list = services
                 .iter()
                 .filter(|sv| sv.institution == i.code)
-                .map(|sv| (sv.code.clone(), name(&sv.name_lv, &sv.name_en)))
+                .map(|sv| {
+                    (
+                        sv.code.clone(),
+                        in_lang(lang, &sv.name_lv, sv.name_en.as_deref()),
+                    )
+                })
                 .collect();
-            (name(&i.name_lv, &i.name_en), list)
+            (in_lang(lang, &i.name_lv, i.name_en.as_deref()), list)
         })
         .filter(|(_, list): &(String, Vec<_>)| !list.is_empty())
         .collect();
@@ -267,12 +268,10 @@ async fn submit(
     jar: CookieJar,
     form: Result<Form<RequestForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let Ok(Form(mut form)) = form else {
-        return bad_form(lang, &uri);
+    let mut form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(response) => return response,
     };
-    if !PublicToken::verify(&jar, &form.csrf) {
-        return expired_form(lang, &uri);
-    }
     if s.limits.public_write(ip).is_err() {
         return message(
             lang,
@@ -460,19 +459,26 @@ pub struct TicketParams {
     done: Option<String>,
 }
 
-/// The ticket an access token opens, if it is a well-formed and known one.
-async fn requester(s: &AppState, token: &str) -> Result<Option<Actor>, StoreError> {
+/// The requester of the ticket an access token opens and that ticket, or the
+/// page to answer instead (404 for a token that is malformed or unknown).
+async fn requester(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    token: &str,
+) -> Result<(Actor, i64), Response> {
     let well_formed = (32..=100).contains(&token.len())
         && token
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !well_formed {
-        return Ok(None);
+        return Err(not_found(lang, uri));
     }
-    Ok(s.store
-        .ticket_id_by_access_token(token)
-        .await?
-        .map(|ticket_id| Actor::Requester { ticket_id }))
+    match s.store.ticket_id_by_access_token(token).await {
+        Ok(Some(ticket_id)) => Ok((Actor::Requester { ticket_id }, ticket_id)),
+        Ok(None) => Err(not_found(lang, uri)),
+        Err(e) => Err(unavailable(lang, uri, &e.to_string())),
+    }
 }
 
 /// The full address of `path` on this site, for the person to keep. A proxy's
@@ -568,13 +574,9 @@ async fn show_ticket(
     notice: Option<Notice>,
     problems: Problems,
 ) -> Response {
-    let actor = match requester(s, token).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return not_found(lang, uri),
-        Err(e) => return unavailable(lang, uri, &e.to_string()),
-    };
-    let Actor::Requester { ticket_id } = actor else {
-        return not_found(lang, uri);
+    let (actor, ticket_id) = match requester(s, lang, uri, token).await {
+        Ok(both) => both,
+        Err(response) => return response,
     };
     let loaded = tokio::try_join!(
         s.store.ticket(&actor, ticket_id),
@@ -586,16 +588,12 @@ async fn show_ticket(
         Ok(all) => all,
         Err(e) => return unavailable(lang, uri, &e.to_string()),
     };
-    let pick = |lv: &str, en: &Option<String>| match lang {
-        Lang::En => en.clone().unwrap_or_else(|| lv.to_string()),
-        Lang::Lv => lv.to_string(),
-    };
     let institution = institutions
         .iter()
         .find(|i| i.code == ticket.institution)
         .map_or_else(
             || ticket.institution.clone(),
-            |i| pick(&i.name_lv, &i.name_en),
+            |i| in_lang(lang, &i.name_lv, i.name_en.as_deref()),
         );
     let service = match &ticket.service {
         Some(code) => s
@@ -603,7 +601,7 @@ async fn show_ticket(
             .service(code)
             .await
             .ok()
-            .map(|sv| pick(&sv.name_lv, &sv.name_en)),
+            .map(|sv| in_lang(lang, &sv.name_lv, sv.name_en.as_deref())),
         None => None,
     };
     let mut thread = vec![ThreadItem {
@@ -687,12 +685,10 @@ async fn reply(
     jar: CookieJar,
     form: Result<Form<ReplyForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return bad_form(lang, &uri);
+    let form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(response) => return response,
     };
-    if !PublicToken::verify(&jar, &form.csrf) {
-        return expired_form(lang, &uri);
-    }
     if s.limits.public_write(ip).is_err() {
         return message(
             lang,
@@ -702,13 +698,9 @@ async fn reply(
             "too-many-text",
         );
     }
-    let actor = match requester(&s, &token).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return not_found(lang, &uri),
-        Err(e) => return unavailable(lang, &uri, &e.to_string()),
-    };
-    let Actor::Requester { ticket_id } = actor else {
-        return not_found(lang, &uri);
+    let (actor, ticket_id) = match requester(&s, lang, &uri, &token).await {
+        Ok(both) => both,
+        Err(response) => return response,
     };
     let body = form.body.trim().to_string();
     let mut problems = Problems::default();
@@ -754,19 +746,13 @@ async fn rate(
     jar: CookieJar,
     form: Result<Form<RateForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return bad_form(lang, &uri);
+    let form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(response) => return response,
     };
-    if !PublicToken::verify(&jar, &form.csrf) {
-        return expired_form(lang, &uri);
-    }
-    let actor = match requester(&s, &token).await {
-        Ok(Some(a)) => a,
-        Ok(None) => return not_found(lang, &uri),
-        Err(e) => return unavailable(lang, &uri, &e.to_string()),
-    };
-    let Actor::Requester { ticket_id } = actor else {
-        return not_found(lang, &uri);
+    let (actor, ticket_id) = match requester(&s, lang, &uri, &token).await {
+        Ok(both) => both,
+        Err(response) => return response,
     };
     let mut problems = Problems::default();
     let score = form.score.trim().parse::<i64>().unwrap_or(0);

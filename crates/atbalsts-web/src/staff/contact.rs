@@ -2,10 +2,10 @@
 //! a visit at a customer service centre's visitor workstation becomes a
 //! ticket, already resolved when the question was answered on the spot.
 
-use super::{posted, signed_in};
+use super::{Choice, posted, signed_in};
 use crate::AppState;
 use crate::i18n::t;
-use crate::page::{Page, Problems, localized, render, unavailable};
+use crate::page::{Page, Problems, in_lang, localized, render, unavailable};
 use askama::Template;
 use atbalsts_domain::validate::{MAX_BODY, MAX_NAME, MAX_SUBJECT, is_email};
 use atbalsts_domain::{Actor, Channel, DomainError, Kind, Level, Priority};
@@ -42,11 +42,6 @@ pub struct ContactForm {
     phone: String,
     resolved: Option<String>,
     resolution: String,
-}
-
-struct Choice {
-    value: String,
-    label: String,
 }
 
 #[derive(Template)]
@@ -121,10 +116,7 @@ async fn contact_page(
             label: format!(
                 "{} — {}",
                 sv.code,
-                match lang {
-                    Lang::En => sv.name_en.unwrap_or(sv.name_lv),
-                    Lang::Lv => sv.name_lv,
-                }
+                in_lang(lang, &sv.name_lv, sv.name_en.as_deref())
             ),
             value: sv.code,
         })

@@ -24,6 +24,12 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 
 pub const SESSION_COOKIE: &str = "atb_session";
 
+/// One option of a select or radio group on a workspace form.
+struct Choice {
+    value: String,
+    label: String,
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/staff", get(queues::page))

@@ -2,7 +2,7 @@
 
 use super::{SESSION_COOKIE, safe_next, session_cookie, signed_in};
 use crate::AppState;
-use crate::csrf::{self, PublicToken};
+use crate::csrf::{self, PublicToken, public_form};
 use crate::extract::ClientIp;
 use crate::i18n::t;
 use crate::page::{Page, Problems, localized, render, unavailable};
@@ -112,12 +112,10 @@ pub async fn submit(
     jar: CookieJar,
     form: Result<Form<SignInForm>, axum_extra::extract::FormRejection>,
 ) -> Response {
-    let Ok(Form(form)) = form else {
-        return crate::page::bad_form(lang, &uri);
+    let form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
+        Ok(form) => form,
+        Err(response) => return response,
     };
-    if !PublicToken::verify(&jar, &form.csrf) {
-        return crate::page::expired_form(lang, &uri);
-    }
     let again = |problems: Problems, status: StatusCode| {
         sign_in_page(
             lang,

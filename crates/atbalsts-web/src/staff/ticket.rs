@@ -3,11 +3,11 @@
 //! (reply, note, take, group, level, transfer, resolve, reopen). Every action
 //! goes through the same store call as the API, so the same rules apply.
 
-use super::{posted, signed_in};
+use super::{Choice, posted, signed_in};
 use crate::AppState;
 use crate::i18n::t;
 use crate::page::{
-    Page, Problems, iso_time, local_time, localized, not_found, render, unavailable,
+    Page, Problems, in_lang, iso_time, local_time, localized, not_found, render, unavailable,
 };
 use crate::search::ArticleQuery;
 use askama::Template;
@@ -47,11 +47,6 @@ struct EventLine {
     iso: String,
     who: String,
     what: String,
-}
-
-struct Choice {
-    value: String,
-    label: String,
 }
 
 #[derive(Template)]
@@ -276,15 +271,11 @@ async fn show(
             tracing::warn!(error = %e, "related articles could not be searched");
             Vec::new()
         });
-    let pick = |lv: &str, en: &Option<String>| match lang {
-        Lang::En => en.clone().unwrap_or_else(|| lv.to_string()),
-        Lang::Lv => lv.to_string(),
-    };
     let institution_name = |code: &str| {
-        institutions
-            .iter()
-            .find(|i| i.code == code)
-            .map_or_else(|| code.to_string(), |i| pick(&i.name_lv, &i.name_en))
+        institutions.iter().find(|i| i.code == code).map_or_else(
+            || code.to_string(),
+            |i| in_lang(lang, &i.name_lv, i.name_en.as_deref()),
+        )
     };
     let mut facts = vec![
         Fact {
@@ -327,7 +318,10 @@ async fn show(
     ];
     if let Some(code) = &ticket.service {
         let name = match s.store.service(code).await {
-            Ok(sv) => format!("{code} — {}", pick(&sv.name_lv, &sv.name_en)),
+            Ok(sv) => format!(
+                "{code} — {}",
+                in_lang(lang, &sv.name_lv, sv.name_en.as_deref())
+            ),
             Err(_) => code.clone(),
         };
         facts.insert(
@@ -474,7 +468,7 @@ async fn show(
                 .map(|g| Choice {
                     label: format!(
                         "{} ({})",
-                        pick(&g.name_lv, &g.name_en),
+                        in_lang(lang, &g.name_lv, g.name_en.as_deref()),
                         t(lang, &format!("level-{}", g.level))
                     ),
                     value: g.code,
@@ -485,7 +479,7 @@ async fn show(
                 .filter(|i| i.code != ticket.institution)
                 .map(|i| Choice {
                     value: i.code.clone(),
-                    label: pick(&i.name_lv, &i.name_en),
+                    label: in_lang(lang, &i.name_lv, i.name_en.as_deref()),
                 })
                 .collect(),
             problems,
