@@ -70,48 +70,28 @@ fn ids(v: &Value) -> Vec<String> {
         .collect()
 }
 
-/// The index follows the database on its own; wait until it has caught up.
-async fn search_until(app: &TestApp, query: &str, token: Option<&str>, want: &str) -> Value {
-    for _ in 0..100 {
-        let (s, v) = app.get(&format!("/api/v1/kb/search?{query}"), token).await;
-        assert_eq!(s, StatusCode::OK, "{v}");
-        if ids(&v).first().map(String::as_str) == Some(want) {
-            return v;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("search {query} never ranked {want} first");
-}
-
 async fn search_scenario(app: &TestApp) {
     knowledge_base(app).await;
     let staff = app.staff().await;
     // Folded, inflected and misspelt questions meet the article.
-    let v = search_until(
-        app,
-        "q=deklaret%20dzivesvietu",
-        None,
-        "dzivesvietas-deklaresana",
-    )
-    .await;
+    let v = app
+        .search_until("q=deklaret%20dzivesvietu", None, "dzivesvietas-deklaresana")
+        .await;
     let snippet = v["results"][0]["snippet"].as_str().unwrap();
     assert!(snippet.contains("<mark>"), "{snippet}");
-    search_until(
-        app,
+    app.search_until(
         "q=dz%C4%ABvesvietas%20deklar%C4%93%C5%A1ana",
         None,
         "dzivesvietas-deklaresana",
     )
     .await;
-    search_until(
-        app,
+    app.search_until(
         "q=deklar%C4%93t%20dz%C4%ABvesvetu",
         None,
         "dzivesvietas-deklaresana",
     )
     .await;
-    search_until(
-        app,
+    app.search_until(
         "q=declare%20residence&lang=en",
         None,
         "dzivesvietas-deklaresana-en",
@@ -126,8 +106,7 @@ async fn search_scenario(app: &TestApp) {
         )
         .await;
     assert!(ids(&public).is_empty(), "{public}");
-    search_until(
-        app,
+    app.search_until(
         "q=zvan%C4%ABt%C4%81ja%20identit%C4%81te",
         Some(&staff.pmlp),
         "int-zvanitaja-parbaude",
@@ -183,13 +162,8 @@ async fn search_scenario(app: &TestApp) {
         .body
         .push_str(" Ceļošanas dokuments derīgs desmit gadus.");
     app.store.import_articles(&[changed]).await.unwrap();
-    search_until(
-        app,
-        "q=ce%C4%BCo%C5%A1anas%20dokuments",
-        None,
-        "pases-sanemsana",
-    )
-    .await;
+    app.search_until("q=ce%C4%BCo%C5%A1anas%20dokuments", None, "pases-sanemsana")
+        .await;
 }
 on_every_backend!(
     search_is_latvian_aware_filtered_and_current,
@@ -199,7 +173,7 @@ on_every_backend!(
 async fn edit_scenario(app: &TestApp) {
     knowledge_base(app).await;
     let staff = app.staff().await;
-    search_until(app, "q=pase", None, "pases-sanemsana").await;
+    app.search_until("q=pase", None, "pases-sanemsana").await;
     // Published through the API: found by the very next search, no waiting.
     let (s, v) = app
         .post(
@@ -241,7 +215,7 @@ async fn ask(app: &TestApp, body: Value) -> Value {
 async fn assistant_scenario(app: &TestApp) {
     knowledge_base(app).await;
     let staff = app.staff().await;
-    search_until(app, "q=pase", None, "pases-sanemsana").await;
+    app.search_until("q=pase", None, "pases-sanemsana").await;
 
     let v = ask(
         app,

@@ -217,21 +217,12 @@ async fn policies_and_rules_scenario(app: &TestApp) {
 
     // A service's own targets, set by the system administrator, apply to new tickets.
     let body = json!({"name_lv": "Dzīvesvietas deklarēšana", "service": "PMLP-003", "first_response_minutes": 120, "resolution_minutes": 960});
-    let put = |token: Option<&str>, id: &str, body: Value| {
-        crate::harness::send(
-            app.req(
-                reqwest::Method::PUT,
-                &format!("/api/v1/sla-policies/{id}"),
-                token,
-            )
-            .json(&body),
-        )
-    };
-    let (s, _) = put(Some(staff.pmlp.as_str()), "pmlp-dzv", body.clone()).await;
+    let policy = "/api/v1/sla-policies/pmlp-dzv";
+    let (s, _) = app
+        .put(policy, Some(staff.pmlp.as_str()), body.clone())
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, v) = put(
-        admin,
-        "pmlp-dzv",
+    let (s, v) = app.put(policy, admin,
         json!({"name_lv": "x", "service": "NAV-001", "warn_percent": 0, "resolution_minutes": -5}),
     )
     .await;
@@ -243,14 +234,15 @@ async fn policies_and_rules_scenario(app: &TestApp) {
     for f in ["service", "warn_percent", "resolution_minutes"] {
         assert!(fields.contains(&f), "{f} in {v}");
     }
-    let (s, v) = put(
-        admin,
-        "pmlp-dzv",
-        json!({"name_lv": "a\u{0}b", "institution": "P\u{0}"}),
-    )
-    .await;
+    let (s, v) = app
+        .put(
+            policy,
+            admin,
+            json!({"name_lv": "a\u{0}b", "institution": "P\u{0}"}),
+        )
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (s, v) = put(admin, "pmlp-dzv", body).await;
+    let (s, v) = app.put(policy, admin, body).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let (id, _) = app
         .citizen_ticket("PMLP-003", "Ar pakalpojuma termiņiem")

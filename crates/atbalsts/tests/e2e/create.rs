@@ -30,11 +30,9 @@ async fn requester_creates_and_follows(app: &TestApp) {
         .get(&format!("/api/v1/tickets/{id}?access_token={token}"), None)
         .await;
     assert_eq!((s, t["number"].as_str()), (StatusCode::OK, Some(number)));
-    let (s, _) = send(
-        app.req(Method::GET, &format!("/api/v1/tickets/{id}"), None)
-            .header("X-Access-Token", &token),
-    )
-    .await;
+    let (s, _) = app
+        .get_as_requester(&format!("/api/v1/tickets/{id}"), &token)
+        .await;
     assert_eq!(s, StatusCode::OK);
     let (s, _) = app.get(&format!("/api/v1/tickets/{id}"), None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);

@@ -566,22 +566,13 @@ async fn saved_over_the_api(app: &TestApp) {
             vec![scope("PMLP", None)],
         )
         .await;
-    let put = |token: Option<String>, code: &str, body: serde_json::Value| {
-        send(
-            app.req(
-                Method::PUT,
-                &format!("/api/v1/groups/{code}"),
-                token.as_deref(),
-            )
-            .json(&body),
-        )
-    };
+    let evening = "/api/v1/groups/PMLP-VAKARS";
     let body = json!({"institution": "PMLP", "name_lv": "PMLP vakara dienests", "level": 1,
         "channels": ["phone", "chat"], "languages": ["lv", "ru"], "hours": "mon-fri 17:00-20:00",
         "assignment": "round_robin"});
-    let (s, _) = put(None, "PMLP-VAKARS", body.clone()).await;
+    let (s, _) = app.put(evening, None, body.clone()).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = put(Some(staff.pmlp.clone()), "PMLP-VAKARS", body.clone()).await;
+    let (s, _) = app.put(evening, Some(&staff.pmlp), body.clone()).await;
     assert_eq!(
         s,
         StatusCode::FORBIDDEN,
@@ -589,15 +580,15 @@ async fn saved_over_the_api(app: &TestApp) {
     );
     let mut bad = body.clone();
     bad["hours"] = json!("pirmdien 9-17");
-    let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", bad).await;
+    let (s, v) = app.put(evening, Some(&pmlp_admin), bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     // Malformed codes (here a NUL byte, which PostgreSQL refuses) are a 422, never a 500.
     let mut nul = body.clone();
     nul["locations"] = json!(["LOC\u{0}X"]);
     nul["services"] = json!(["", "PMLP-003"]);
-    let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", nul).await;
+    let (s, v) = app.put(evening, Some(&pmlp_admin), nul).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
-    let (s, v) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", body.clone()).await;
+    let (s, v) = app.put(evening, Some(&pmlp_admin), body.clone()).await;
     assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
     let (_, list) = app
         .get("/api/v1/groups?institution=PMLP", Some(staff.pmlp.as_str()))
@@ -620,9 +611,11 @@ async fn saved_over_the_api(app: &TestApp) {
     // PMLP's administrator cannot take VID's group over, nor make one for VID.
     let mut vid = body.clone();
     vid["institution"] = json!("VID");
-    let (s, _) = put(Some(pmlp_admin.clone()), "PMLP-VAKARS", vid).await;
+    let (s, _) = app.put(evening, Some(&pmlp_admin), vid).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = put(Some(pmlp_admin), "VID-L1", body).await;
+    let (s, _) = app
+        .put("/api/v1/groups/VID-L1", Some(&pmlp_admin), body)
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
 }
 on_every_backend!(

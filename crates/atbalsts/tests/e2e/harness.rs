@@ -234,6 +234,33 @@ impl TestApp {
         send(self.req(Method::POST, path, token).json(&body)).await
     }
 
+    /// A GET as the requester, with the ticket's access token in its header.
+    pub async fn get_as_requester(&self, path: &str, access_token: &str) -> (StatusCode, Value) {
+        send(
+            self.req(Method::GET, path, None)
+                .header("X-Access-Token", access_token),
+        )
+        .await
+    }
+
+    pub async fn put(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        send(self.req(Method::PUT, path, token).json(&body)).await
+    }
+
+    /// The index follows the database on its own (within the 2 s poll): wait
+    /// until `/api/v1/kb/search?{query}` ranks `want` first, and give that answer.
+    pub async fn search_until(&self, query: &str, token: Option<&str>, want: &str) -> Value {
+        for _ in 0..100 {
+            let (s, v) = self.get(&format!("/api/v1/kb/search?{query}"), token).await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            if v["results"][0]["id"].as_str() == Some(want) {
+                return v;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("search {query} never ranked {want} first");
+    }
+
     /// A requester's ticket: (id, access token).
     pub async fn citizen_ticket(&self, service: &str, subject: &str) -> (i64, String) {
         let institution = service.split('-').next().unwrap_or_default();

@@ -1,8 +1,8 @@
-use crate::harness::{TestApp, send};
+use crate::harness::TestApp;
 use crate::on_every_backend;
 use atbalsts_domain::kb::parse_article;
 use atbalsts_domain::{Role, Scope};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 fn article(id: &str, extra: &str, audience: &str, body: &str) -> atbalsts_domain::kb::ArticleFile {
@@ -218,10 +218,6 @@ async fn knowledge_base(app: &TestApp) {
 }
 on_every_backend!(knowledge_base_import_and_reading, knowledge_base);
 
-async fn put(app: &TestApp, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
-    send(app.req(Method::PUT, path, token).json(&body)).await
-}
-
 fn new_article() -> Value {
     json!({
         "id": "pases-atjaunosana", "lang": "lv", "title": "Pases atjaunošana",
@@ -355,17 +351,17 @@ async fn knowledge_base_editing(app: &TestApp) {
     assert!(listed.as_array().unwrap().is_empty());
 
     // Update with the version it started from.
-    let (s, a2) = put(
-        app,
-        ART,
-        Some(editor),
-        edited(
-            1,
-            "Pases atjaunošana klātienē",
-            "Pieteikumu iesniedz klātienē.\n\nLīdzi ņemiet fotoattēlu un veco pasi.\n",
-        ),
-    )
-    .await;
+    let (s, a2) = app
+        .put(
+            ART,
+            Some(editor),
+            edited(
+                1,
+                "Pases atjaunošana klātienē",
+                "Pieteikumu iesniedz klātienē.\n\nLīdzi ņemiet fotoattēlu un veco pasi.\n",
+            ),
+        )
+        .await;
     assert_eq!(s, StatusCode::OK, "{a2}");
     assert_eq!(
         (a2["version"].as_i64(), a2["status"].as_str()),
@@ -373,13 +369,13 @@ async fn knowledge_base_editing(app: &TestApp) {
     );
     assert_ne!(a2["updated_at"], a["updated_at"]);
     // Someone else saves an edit of version 1 too late.
-    let (s, p) = put(
-        app,
-        ART,
-        Some(&staff.residence_manager),
-        edited(1, "Cits virsraksts", "Cits teksts."),
-    )
-    .await;
+    let (s, p) = app
+        .put(
+            ART,
+            Some(&staff.residence_manager),
+            edited(1, "Cits virsraksts", "Cits teksts."),
+        )
+        .await;
     assert_eq!(s, StatusCode::CONFLICT, "{p}");
     let detail = p["detail"].as_str().unwrap();
     assert!(
@@ -387,25 +383,29 @@ async fn knowledge_base_editing(app: &TestApp) {
         "{detail}"
     );
     // Others may not edit; unknown ids are not found; bad bodies are named.
-    let (s, _) = put(app, ART, None, edited(2, "X", "Y")).await;
+    let (s, _) = app.put(ART, None, edited(2, "X", "Y")).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let (s, _) = put(app, ART, Some(&staff.partner), edited(2, "X", "Y")).await;
+    let (s, _) = app
+        .put(ART, Some(&staff.partner), edited(2, "X", "Y"))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = put(app, ART, Some(&vid_expert), edited(2, "X", "Y")).await;
+    let (s, _) = app.put(ART, Some(&vid_expert), edited(2, "X", "Y")).await;
     assert_eq!(s, StatusCode::NOT_FOUND, "out of scope reads as not found");
-    let (s, _) = put(
-        app,
-        "/api/v1/kb/articles/nav-tada",
-        Some(editor),
-        edited(1, "X", "Y"),
-    )
-    .await;
+    let (s, _) = app
+        .put(
+            "/api/v1/kb/articles/nav-tada",
+            Some(editor),
+            edited(1, "X", "Y"),
+        )
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, p) = put(app, ART, Some(editor), json!({"version": 2, "title": "X"})).await;
+    let (s, p) = app
+        .put(ART, Some(editor), json!({"version": 2, "title": "X"}))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     let mut stray = edited(2, "X", "Y");
     stray["services"] = json!(["PMLP-003", "PMLP-001"]);
-    let (s, p) = put(app, ART, Some(&staff.residence_manager), stray).await;
+    let (s, p) = app.put(ART, Some(&staff.residence_manager), stray).await;
     assert_eq!(
         s,
         StatusCode::FORBIDDEN,
@@ -571,14 +571,14 @@ async fn knowledge_base_editing(app: &TestApp) {
     assert_eq!(p["errors"][0]["field"], "translation_of");
     let mut to_en = edited(4, "Pases atjaunošana", "Teksts.");
     to_en["lang"] = json!("en");
-    let (s, p) = put(app, ART, Some(editor), to_en).await;
+    let (s, p) = app.put(ART, Some(editor), to_en).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
     assert_eq!(p["errors"][0]["field"], "lang");
 
     // Stale: published articles past their review day or without one, for their editors.
     let mut due = edited(4, "Pases atjaunošana", "Pieteikumu iesniedz klātienē.");
     due["review_by"] = json!("2020-01-31");
-    let (s, a5) = put(app, ART, Some(editor), due).await;
+    let (s, a5) = app.put(ART, Some(editor), due).await;
     assert_eq!(
         (s, a5["review_by"].as_str()),
         (StatusCode::OK, Some("2020-01-31"))
@@ -648,7 +648,7 @@ async fn knowledge_base_editing(app: &TestApp) {
         json!([{"id": "passport-renewal", "lang": "en"}])
     );
     // …but still may not edit it.
-    let (s, _) = put(app, ART, Some(&vid_expert), edited(6, "X", "Y")).await;
+    let (s, _) = app.put(ART, Some(&vid_expert), edited(6, "X", "Y")).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
 }
 on_every_backend!(

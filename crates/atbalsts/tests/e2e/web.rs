@@ -1,19 +1,8 @@
+use crate::browser::{hidden, open, page};
 use crate::harness::TestApp;
 use crate::on_every_backend;
 use atbalsts_domain::kb::parse_article;
 use reqwest::StatusCode;
-
-async fn page(app: &TestApp, path: &str) -> (StatusCode, String, String) {
-    let res = app.client.get(app.url(path)).send().await.unwrap();
-    let status = res.status();
-    let kind = res
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_string();
-    (status, kind, res.text().await.unwrap())
-}
 
 async fn portal_scenario(app: &TestApp) {
     let text = "---\nid: dzivesvietas-deklaresana\nlang: lv\ntitle: \"Kā deklarēt dzīvesvietu\"\nservices: [PMLP-003]\ntags: [dzīvesvieta]\naudience: public\nkind: howto\n---\n\nDeklarējiet jauno **adresi** portālā.\n\n<script>bad()</script>\n";
@@ -163,65 +152,38 @@ async fn feedback_scenario(app: &TestApp) {
         .import_articles(&[parse_article("e-adrese.md", text).unwrap()])
         .await
         .unwrap();
-    let client = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let res = client
-        .get(app.url("/articles/e-adrese"))
-        .send()
-        .await
-        .unwrap();
-    let cookie = res
-        .headers()
-        .get("set-cookie")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .unwrap()
-        .to_string();
-    let html = res.text().await.unwrap();
+    let (mut b, html) = open(app, "/articles/e-adrese").await;
     assert!(html.contains("Vai šis raksts jums palīdzēja?"), "{html}");
-    let csrf = crate::browser::hidden(&html, "csrf");
-    let post = |form: Vec<(&'static str, String)>, cookie: String| {
-        let client = client.clone();
-        let url = app.url("/articles/e-adrese/feedback");
-        async move {
-            let res = client
-                .post(url)
-                .header("cookie", cookie)
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            (
-                res.status(),
-                res.headers()
-                    .get("location")
-                    .map(|v| v.to_str().unwrap().to_string()),
-            )
-        }
-    };
-    let (s, _) = post(
-        vec![("csrf", "x".repeat(43)), ("helpful", "yes".into())],
-        cookie.clone(),
-    )
-    .await;
+    let csrf = hidden(&html, "csrf");
+    let feedback = "/articles/e-adrese/feedback";
+    let forged = "x".repeat(43);
+    let (s, _, _) = b
+        .post(
+            app,
+            feedback,
+            &[("csrf", forged.as_str()), ("helpful", "yes")],
+        )
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, _) = post(
-        vec![("csrf", csrf.clone()), ("helpful", "maybe".into())],
-        cookie.clone(),
-    )
-    .await;
+    let (s, _, _) = b
+        .post(
+            app,
+            feedback,
+            &[("csrf", csrf.as_str()), ("helpful", "maybe")],
+        )
+        .await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    let (s, location) = post(
-        vec![
-            ("csrf", csrf.clone()),
-            ("helpful", "no".into()),
-            ("comment", "Trūkst ekrānattēlu".into()),
-        ],
-        cookie.clone(),
-    )
-    .await;
+    let (s, location, _) = b
+        .post(
+            app,
+            feedback,
+            &[
+                ("csrf", csrf.as_str()),
+                ("helpful", "no"),
+                ("comment", "Trūkst ekrānattēlu"),
+            ],
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(
         location.as_deref(),

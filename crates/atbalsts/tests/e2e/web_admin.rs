@@ -5,8 +5,7 @@ use crate::browser::{Browser, hidden, sign_in};
 use crate::harness::{TestApp, scope};
 use crate::on_every_backend;
 use atbalsts_domain::Role;
-use reqwest::StatusCode;
-use reqwest::header::COOKIE;
+use reqwest::{Method, StatusCode};
 
 const PASSWORD: &str = "administratora parole";
 
@@ -25,7 +24,7 @@ async fn admin_scenario(app: &TestApp) {
     // A specialist is not let in.
     let mut specialist = Browser::new();
     assert_eq!(
-        sign_in(app, &mut specialist, "ilze@pmlp.lv", PASSWORD)
+        sign_in(app, &mut specialist, "ilze@pmlp.lv", PASSWORD, "/staff")
             .await
             .0,
         StatusCode::SEE_OTHER
@@ -61,7 +60,7 @@ async fn admin_scenario(app: &TestApp) {
 
     // PMLP's administrator sees PMLP's people and groups only.
     let mut dace = Browser::new();
-    sign_in(app, &mut dace, "dace@pmlp.lv", PASSWORD).await;
+    sign_in(app, &mut dace, "dace@pmlp.lv", PASSWORD, "/staff").await;
     let (s, _, html) = dace.get(app, "/staff/admin").await;
     assert_eq!(s, StatusCode::OK);
     assert!(
@@ -106,9 +105,15 @@ async fn admin_scenario(app: &TestApp) {
     assert!(html.contains("id=\"email-error\""), "{html}");
     let mut maris = Browser::new();
     assert_eq!(
-        sign_in(app, &mut maris, "maris@pmlp.lv", "jauna droša parole")
-            .await
-            .0,
+        sign_in(
+            app,
+            &mut maris,
+            "maris@pmlp.lv",
+            "jauna droša parole",
+            "/staff"
+        )
+        .await
+        .0,
         StatusCode::SEE_OTHER
     );
     let maris_id = app
@@ -213,40 +218,25 @@ async fn admin_scenario(app: &TestApp) {
 
     // A new group: only in an institution this administrator administers; a taken code is refused.
     let group = |code: &'static str, institution: &'static str| {
-        vec![
-            ("csrf", csrf.clone()),
-            ("code", code.to_string()),
-            ("institution", institution.to_string()),
-            ("name_lv", "PMLP pasu eksperti".to_string()),
-            ("name_en", String::new()),
-            ("level", "2".to_string()),
+        [
+            ("csrf", csrf.as_str()),
+            ("code", code),
+            ("institution", institution),
+            ("name_lv", "PMLP pasu eksperti"),
+            ("name_en", ""),
+            ("level", "2"),
         ]
     };
-    let post_group = |form: Vec<(&'static str, String)>| {
-        let cookie = dace.cookie_header();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
-        let url = app.url("/staff/admin/groups/new");
-        async move {
-            let res = client
-                .post(url)
-                .header(COOKIE, cookie)
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
-            (res.status(), res.text().await.unwrap())
-        }
-    };
-    let (s, html) = post_group(group("VID-PASES", "VID")).await;
+    let new_group = "/staff/admin/groups/new";
+    let (s, _, html) = dace.post(app, new_group, &group("VID-PASES", "VID")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"institution-error\""), "{html}");
-    let (s, html) = post_group(group("PMLP-L1", "PMLP")).await;
+    let (s, _, html) = dace.post(app, new_group, &group("PMLP-L1", "PMLP")).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"code-error\""), "{html}");
-    let (s, _) = post_group(group("pmlp-pases", "PMLP")).await;
+    let (s, _, _) = dace
+        .post(app, new_group, &group("pmlp-pases", "PMLP"))
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let groups = app.store.groups(Some("PMLP")).await.unwrap();
     let made = groups
@@ -264,47 +254,43 @@ async fn admin_scenario(app: &TestApp) {
         StatusCode::FORBIDDEN
     );
     let mut root = Browser::new();
-    sign_in(app, &mut root, "admin@atbalsts.lv", PASSWORD).await;
+    sign_in(app, &mut root, "admin@atbalsts.lv", PASSWORD, "/staff").await;
     let (s, _, html) = root.get(app, "/staff/admin/import").await;
     assert_eq!(s, StatusCode::OK);
     let root_csrf = hidden(&html, "csrf");
-    let upload = |csrf: &str, name: &'static str, body: &'static str| {
-        reqwest::multipart::Form::new()
+    // Takes the browser instead of capturing it, which would keep `root` borrowed while it sends.
+    let upload = |b: &Browser, csrf: &str, name: &'static str, body: &'static str| {
+        let form = reqwest::multipart::Form::new()
             .text("csrf", csrf.to_string())
             .part(
                 "files",
                 reqwest::multipart::Part::text(body).file_name(name),
-            )
-    };
-    let send = |form: reqwest::multipart::Form| {
-        let cookie = root.cookie_header();
-        let client = reqwest::Client::new();
-        let url = app.url("/staff/admin/import");
-        async move {
-            let res = client
-                .post(url)
-                .header(COOKIE, cookie)
-                .multipart(form)
-                .send()
-                .await
-                .unwrap();
-            (res.status(), res.text().await.unwrap())
-        }
+            );
+        b.request(Method::POST, &app.url("/staff/admin/import"))
+            .multipart(form)
     };
     let bad = r#"[{"code": "KM", "name_lv": "Kultūras ministrija", "kind": "ministry"}]"#;
-    let (s, html) = send(upload(&root_csrf, "institutions.json", bad)).await;
+    let (s, _, html) = root
+        .send(upload(&root, &root_csrf, "institutions.json", bad))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         html.contains("Nekas netika importēts") && html.contains("institutions.json"),
         "{html}"
     );
     let good = r#"[{"code": "KM", "name_lv": "Kultūras ministrija", "kind": "state"}]"#;
-    let (s, html) = send(upload("forged", "institutions.json", good)).await;
+    let (s, _, html) = root
+        .send(upload(&root, "forged", "institutions.json", good))
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{html}");
-    let (s, html) = send(upload(&root_csrf, "notes.txt", good)).await;
+    let (s, _, html) = root
+        .send(upload(&root, &root_csrf, "notes.txt", good))
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("nezināma datne"), "{html}");
-    let (s, html) = send(upload(&root_csrf, "institutions.json", good)).await;
+    let (s, _, html) = root
+        .send(upload(&root, &root_csrf, "institutions.json", good))
+        .await;
     assert_eq!(s, StatusCode::OK, "{html}");
     assert!(html.contains("Imports pabeigts"), "{html}");
     let institutions = app.store.institutions().await.unwrap();

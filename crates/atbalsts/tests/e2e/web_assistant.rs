@@ -1,96 +1,11 @@
 //! The assistant chat page (without JavaScript, its script, CSRF, the
 //! hand-over form) and the accessibility statement, over HTTP on every backend.
 
+use crate::browser::{Browser, hidden, open, page};
 use crate::harness::TestApp;
 use crate::on_every_backend;
 use atbalsts_domain::kb::parse_article;
-use reqwest::{Client, StatusCode, redirect};
-use serde_json::Value;
-
-/// A page as a browser without a cookie store sees it.
-struct Got {
-    status: StatusCode,
-    headers: reqwest::header::HeaderMap,
-    html: String,
-}
-
-impl Got {
-    fn header(&self, name: &str) -> String {
-        self.headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string()
-    }
-
-    /// The CSRF cookie to send back: `atb_csrf=…`.
-    fn cookie(&self) -> String {
-        self.headers
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("atb_csrf="))
-            .and_then(|v| v.split(';').next())
-            .expect("the page sets the CSRF cookie")
-            .to_string()
-    }
-
-    /// The value of the first hidden field `name`.
-    fn hidden(&self, name: &str) -> String {
-        let marker = format!("name=\"{name}\" value=\"");
-        let start = self
-            .html
-            .find(&marker)
-            .unwrap_or_else(|| panic!("no field {name}: {}", self.html))
-            + marker.len();
-        let end = self.html[start..].find('"').unwrap() + start;
-        self.html[start..end].to_string()
-    }
-}
-
-/// A client that shows redirects instead of following them.
-fn browser() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn get(app: &TestApp, path: &str) -> Got {
-    let res = browser().get(app.url(path)).send().await.unwrap();
-    Got {
-        status: res.status(),
-        headers: res.headers().clone(),
-        html: res.text().await.unwrap(),
-    }
-}
-
-async fn post(app: &TestApp, path: &str, cookie: Option<&str>, form: &[(&str, &str)]) -> Got {
-    let mut req = browser().post(app.url(path)).form(form);
-    if let Some(cookie) = cookie {
-        req = req.header("cookie", cookie);
-    }
-    let res = req.send().await.unwrap();
-    let got = Got {
-        status: res.status(),
-        headers: res.headers().clone(),
-        html: res.text().await.unwrap(),
-    };
-    assert!(
-        !got.status.is_server_error(),
-        "{path}: {} {}",
-        got.status,
-        got.html
-    );
-    got
-}
-
-/// The page's cookie and form token, as a browser would get them.
-async fn open(app: &TestApp, path: &str) -> (String, String) {
-    let page = get(app, path).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.html);
-    (page.cookie(), page.hidden("csrf"))
-}
+use reqwest::{Method, StatusCode};
 
 fn article(id: &str, lang: &str, extra: &str, title: &str, body: &str) -> String {
     format!(
@@ -125,21 +40,14 @@ async fn knowledge_base(app: &TestApp) {
     ];
     app.store.import_articles(&files).await.unwrap();
     // The index follows the database on its own; wait until it has caught up.
-    for _ in 0..200 {
-        let (_, v) = app
-            .get("/api/v1/kb/search?q=declare%20residence&lang=en", None)
-            .await;
-        let (_, w) = app
-            .get("/api/v1/kb/search?q=deklaret%20dzivesvietu", None)
-            .await;
-        if v["results"][0]["id"] == "dzivesvietas-deklaresana-en"
-            && w["results"][0]["id"] == "dzivesvietas-deklaresana"
-        {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the articles never reached the index");
+    app.search_until(
+        "q=declare%20residence&lang=en",
+        None,
+        "dzivesvietas-deklaresana-en",
+    )
+    .await;
+    app.search_until("q=deklaret%20dzivesvietu", None, "dzivesvietas-deklaresana")
+        .await;
 }
 
 fn assert_no_inline_code(html: &str) {
@@ -154,14 +62,14 @@ fn assert_no_inline_code(html: &str) {
 }
 
 async fn page_scenario(app: &TestApp) {
-    let page = get(app, "/assistant").await;
-    assert_eq!(page.status, StatusCode::OK);
-    assert!(page.header("content-type").starts_with("text/html"));
+    let mut b = Browser::new();
+    let (s, _, html) = b.get(app, "/assistant").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(b.header("content-type").starts_with("text/html"));
     assert!(
-        page.header("content-security-policy")
+        b.header("content-security-policy")
             .contains("script-src 'self'")
     );
-    let html = &page.html;
     for want in [
         "<html lang=\"lv\">",
         "<h1>Virtuālais asistents</h1>",
@@ -176,20 +84,17 @@ async fn page_scenario(app: &TestApp) {
     ] {
         assert!(html.contains(want), "{want}: {html}");
     }
-    assert_no_inline_code(html);
+    assert_no_inline_code(&html);
     // No conversation yet: the "this helped" form waits hidden for the script.
     assert!(html.contains("id=\"helped-form\" method=\"post\" action=\"/assistant\" hidden"));
     assert!(!html.contains("action=\"/assistant/handoff\""));
-    let token = page.hidden("csrf");
+    let token = hidden(&html, "csrf");
     assert!(token.len() >= 32, "{token}");
-    let cookie = page
-        .headers
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
+    let cookie = b
+        .set_cookies()
+        .into_iter()
         .find(|v| v.starts_with("atb_csrf="))
-        .unwrap()
-        .to_string();
+        .unwrap();
     assert!(
         cookie.contains(&token),
         "the cookie is the field's token: {cookie}"
@@ -199,17 +104,12 @@ async fn page_scenario(app: &TestApp) {
         "{cookie}"
     );
     // A browser that has the cookie keeps its token.
-    let again = browser()
-        .get(app.url("/assistant"))
-        .header("cookie", page.cookie())
-        .send()
-        .await
-        .unwrap();
-    assert!(again.headers().get("set-cookie").is_none());
-    assert!(again.text().await.unwrap().contains(&token));
+    let (_, _, again) = b.get(app, "/assistant").await;
+    assert!(b.set_cookies().is_empty());
+    assert!(again.contains(&token));
 
-    let page = get(app, "/en/assistant").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let (s, _, html) = page(app, "/en/assistant").await;
+    assert_eq!(s, StatusCode::OK);
     for want in [
         "<html lang=\"en\">",
         "<h1>Virtual assistant</h1>",
@@ -218,38 +118,35 @@ async fn page_scenario(app: &TestApp) {
         ">Ask</button>",
         "href=\"/assistant\"",
     ] {
-        assert!(page.html.contains(want), "{want}: {}", page.html);
+        assert!(html.contains(want), "{want}: {html}");
     }
 
-    let script = get(app, "/static/chat.js").await;
-    assert_eq!(script.status, StatusCode::OK);
-    assert_eq!(
-        script.header("content-type"),
-        "text/javascript; charset=utf-8"
-    );
-    assert!(script.html.contains("/api/v1/assistant/query"));
-    assert!(script.html.contains("ask-form") && script.html.contains("conversation"));
+    let (s, kind, script) = page(app, "/static/chat.js").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(kind, "text/javascript; charset=utf-8");
+    assert!(script.contains("/api/v1/assistant/query"));
+    assert!(script.contains("ask-form") && script.contains("conversation"));
 }
 on_every_backend!(assistant_page_renders_in_both_languages, page_scenario);
 
 async fn answer_scenario(app: &TestApp) {
     knowledge_base(app).await;
-    let (cookie, csrf) = open(app, "/assistant").await;
+    let (mut b, html) = open(app, "/assistant").await;
+    let csrf = hidden(&html, "csrf");
     let question = "kā deklarēt dzīvesvietu pēc pārcelšanās";
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", ""),
-            ("intent", "ask"),
-            ("q", question),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.html);
-    let html = &got.html;
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant",
+            &[
+                ("csrf", &csrf),
+                ("session", ""),
+                ("intent", "ask"),
+                ("q", question),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
     for want in [
         question,
         "<span class=\"speaker\">Jūs:</span>",
@@ -264,29 +161,28 @@ async fn answer_scenario(app: &TestApp) {
         !html.contains("action=\"/assistant\" hidden"),
         "an answer offers \"this helped\": {html}"
     );
-    assert_no_inline_code(html);
-    let session = got.hidden("session");
+    assert_no_inline_code(&html);
+    let session = hidden(&html, "session");
     assert!(session.len() >= 16, "{session}");
     let stored = app.store.assistant_session(&session).await.unwrap();
     assert_eq!((stored.turns, stored.outcome.as_str()), (1, "open"));
 
     // A follow-up in the same conversation: both turns are on the page, in order.
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", &session),
-            ("q", "deklarēt dzīvesvietu tiešsaistē"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.html);
-    assert_eq!(got.hidden("session"), session);
-    let first = got.html.find(question).expect("the first question");
-    let second = got
-        .html
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant",
+            &[
+                ("csrf", &csrf),
+                ("session", &session),
+                ("q", "deklarēt dzīvesvietu tiešsaistē"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert_eq!(hidden(&html, "session"), session);
+    let first = html.find(question).expect("the first question");
+    let second = html
         .find("deklarēt dzīvesvietu tiešsaistē</span>")
         .expect("the second question");
     assert!(first < second);
@@ -301,14 +197,14 @@ async fn answer_scenario(app: &TestApp) {
         ("   ", "Uzrakstiet savu jautājumu."),
         (long.as_str(), "ne vairāk kā 1000 rakstzīmju"),
     ] {
-        let got = post(
-            app,
-            "/assistant",
-            Some(&cookie),
-            &[("csrf", &csrf), ("session", &session), ("q", q)],
-        )
-        .await;
-        assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _, html) = b
+            .post(
+                app,
+                "/assistant",
+                &[("csrf", &csrf), ("session", &session), ("q", q)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         for want in [
             "role=\"alert\"",
             "href=\"#question\"",
@@ -316,7 +212,7 @@ async fn answer_scenario(app: &TestApp) {
             "aria-describedby=\"question-hint question-error\" aria-invalid=\"true\"",
             text,
         ] {
-            assert!(got.html.contains(want), "{want}: {}", got.html);
+            assert!(html.contains(want), "{want}: {}", html);
         }
     }
     assert_eq!(
@@ -325,43 +221,48 @@ async fn answer_scenario(app: &TestApp) {
     );
 
     // "This helped" ends the conversation, resolved at level 0.
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[("csrf", &csrf), ("session", &session), ("intent", "helped")],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.html);
-    assert!(got.html.contains("Paldies!"), "{}", got.html);
-    assert!(got.html.contains("class=\"notice\" role=\"status\""));
-    assert_eq!(got.hidden("session"), "", "the next question starts anew");
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant",
+            &[("csrf", &csrf), ("session", &session), ("intent", "helped")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(html.contains("Paldies!"), "{html}");
+    assert!(html.contains("class=\"notice\" role=\"status\""));
+    assert_eq!(
+        hidden(&html, "session"),
+        "",
+        "the next question starts anew"
+    );
     let stored = app.store.assistant_session(&session).await.unwrap();
     assert_eq!(stored.outcome, "helped");
     // The ended conversation takes no more questions; the page says so.
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[("csrf", &csrf), ("session", &session), ("q", "un vēl?")],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::CONFLICT);
-    assert!(got.html.contains("saruna jau ir beigusies"), "{}", got.html);
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant",
+            &[("csrf", &csrf), ("session", &session), ("q", "un vēl?")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("saruna jau ir beigusies"), "{html}");
 
     // In English: English links, the reply marked as English.
-    let (cookie, csrf) = open(app, "/en/assistant").await;
-    let got = post(
-        app,
-        "/en/assistant",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("q", "How do I declare my place of residence online?"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.html);
+    let (mut b, html) = open(app, "/en/assistant").await;
+    let csrf = hidden(&html, "csrf");
+    let (status, _, html) = b
+        .post(
+            app,
+            "/en/assistant",
+            &[
+                ("csrf", &csrf),
+                ("q", "How do I declare my place of residence online?"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
     for want in [
         "<html lang=\"en\">",
         "href=\"/en/articles/dzivesvietas-deklaresana-en\"",
@@ -369,28 +270,30 @@ async fn answer_scenario(app: &TestApp) {
         "<span class=\"speaker\">You:</span>",
         "Yes, this helped",
     ] {
-        assert!(got.html.contains(want), "{want}: {}", got.html);
+        assert!(html.contains(want), "{want}: {}", html);
     }
 }
 on_every_backend!(assistant_page_answers_without_javascript, answer_scenario);
 
 async fn csrf_scenario(app: &TestApp) {
-    let (cookie, csrf) = open(app, "/assistant").await;
-    let (other_cookie, _) = open(app, "/assistant").await;
+    let (mut b, html) = open(app, "/assistant").await;
+    let csrf = hidden(&html, "csrf");
+    let (other, _) = open(app, "/assistant").await;
+    let none = Browser::new();
     let ask = [("csrf", csrf.as_str()), ("q", "pase")];
     // No cookie, another browser's cookie, no field, a forged field.
-    for (path, cookie, form) in [
-        ("/assistant", None, &ask[..]),
-        ("/assistant", Some(other_cookie.as_str()), &ask[..]),
-        ("/assistant", Some(cookie.as_str()), &[("q", "pase")][..]),
+    for (path, browser, form) in [
+        ("/assistant", &none, &ask[..]),
+        ("/assistant", &other, &ask[..]),
+        ("/assistant", &b, &[("q", "pase")][..]),
         (
             "/assistant",
-            Some(cookie.as_str()),
+            &b,
             &[("csrf", "x".repeat(43).as_str()), ("q", "pase")][..],
         ),
         (
             "/assistant/handoff",
-            None,
+            &none,
             &[
                 ("csrf", csrf.as_str()),
                 ("session", "abcdefghijklmnopqrstuvwxyz"),
@@ -399,16 +302,17 @@ async fn csrf_scenario(app: &TestApp) {
                 ("consent", "yes"),
             ][..],
         ),
-        ("/en/assistant", None, &ask[..]),
+        ("/en/assistant", &none, &ask[..]),
     ] {
-        let got = post(app, path, cookie, form).await;
-        assert_eq!(got.status, StatusCode::FORBIDDEN, "{path} {form:?}");
-        assert!(got.header("content-type").starts_with("text/html"));
+        // A copy, so that what one answer sets does not reach the next case.
+        let mut browser = browser.clone();
+        let (s, _, html) = browser.post(app, path, form).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path} {form:?}");
+        assert!(browser.header("content-type").starts_with("text/html"));
         assert!(
-            got.html.contains("Veidlapu nevarēja pieņemt")
-                || got.html.contains("The form could not be accepted"),
-            "{}",
-            got.html
+            html.contains("Veidlapu nevarēja pieņemt")
+                || html.contains("The form could not be accepted"),
+            "{html}"
         );
     }
     let outcomes = app.store.assistant_outcomes().await.unwrap();
@@ -425,49 +329,46 @@ async fn csrf_scenario(app: &TestApp) {
             format!("{{\"csrf\":\"{csrf}\",\"q\":\"pase\"}}"),
         ),
     ] {
-        let res = browser()
-            .post(app.url("/assistant"))
-            .header("cookie", &cookie)
+        let malformed = b
+            .request(Method::POST, &app.url("/assistant"))
             .header("content-type", content_type)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{content_type}");
-        assert!(res.text().await.unwrap().contains("<html lang=\"lv\">"));
+            .body(body);
+        let (s, _, html) = b.send(malformed).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{content_type}");
+        assert!(html.contains("<html lang=\"lv\">"));
     }
     // A conversation id that the API never makes.
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", "../../etc/passwd"),
-            ("q", "pase"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::BAD_REQUEST);
+    let (status, _, _) = b
+        .post(
+            app,
+            "/assistant",
+            &[
+                ("csrf", &csrf),
+                ("session", "../../etc/passwd"),
+                ("q", "pase"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
 }
 on_every_backend!(assistant_forms_need_the_csrf_token, csrf_scenario);
 
 async fn handoff_scenario(app: &TestApp) {
     knowledge_base(app).await;
-    let (cookie, csrf) = open(app, "/assistant").await;
+    let (mut b, html) = open(app, "/assistant").await;
+    let csrf = hidden(&html, "csrf");
     // A register service without an article: the assistant abstains and offers a person.
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("q", "Kā iesniegt gada ienākumu deklarāciju?"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK, "{}", got.html);
-    let html = &got.html;
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant",
+            &[
+                ("csrf", &csrf),
+                ("q", "Kā iesniegt gada ienākumu deklarāciju?"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
     for want in [
         "<h2 id=\"handoff-heading\">Nodot jautājumu speciālistam</h2>",
         "action=\"/assistant/handoff\"",
@@ -483,24 +384,24 @@ async fn handoff_scenario(app: &TestApp) {
         html.contains("action=\"/assistant\" hidden"),
         "no \"this helped\" without an answer: {html}"
     );
-    assert_no_inline_code(html);
-    let session = got.hidden("session");
+    assert_no_inline_code(&html);
+    let session = hidden(&html, "session");
 
     // Without an e-mail and consent: the page again, errors next to the fields.
-    let got = post(
-        app,
-        "/assistant/handoff",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", &session),
-            ("name", "Jānis Ozols"),
-            ("email", ""),
-            ("service", "VID-001"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", got.html);
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant/handoff",
+            &[
+                ("csrf", &csrf),
+                ("session", &session),
+                ("name", "Jānis Ozols"),
+                ("email", ""),
+                ("service", "VID-001"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     for want in [
         "class=\"error-summary\" role=\"alert\"",
         "href=\"#handoff-email\"",
@@ -511,32 +412,32 @@ async fn handoff_scenario(app: &TestApp) {
         "value=\"Jānis Ozols\"",
         "Kā iesniegt gada ienākumu deklarāciju?",
     ] {
-        assert!(got.html.contains(want), "{want}: {}", got.html);
+        assert!(html.contains(want), "{want}: {}", html);
     }
-    assert!(!got.html.contains("handoff-name-error"), "{}", got.html);
+    assert!(!html.contains("handoff-name-error"), "{html}");
     assert_eq!(
         app.store.assistant_session(&session).await.unwrap().outcome,
         "open"
     );
 
     // Complete: a chat ticket, and the way to its private page.
-    let got = post(
-        app,
-        "/assistant/handoff",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", &session),
-            ("name", "Jānis Ozols"),
-            ("email", "janis.ozols@example.lv"),
-            ("service", "VID-001"),
-            ("message", "Lūdzu, atbildiet e-pastā."),
-            ("consent", "yes"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::SEE_OTHER, "{}", got.html);
-    let location = got.header("location");
+    let (status, location, html) = b
+        .post(
+            app,
+            "/assistant/handoff",
+            &[
+                ("csrf", &csrf),
+                ("session", &session),
+                ("name", "Jānis Ozols"),
+                ("email", "janis.ozols@example.lv"),
+                ("service", "VID-001"),
+                ("message", "Lūdzu, atbildiet e-pastā."),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let location = location.unwrap_or_default();
     let token = location
         .strip_prefix("/t/")
         .unwrap_or_else(|| panic!("{location}"));
@@ -544,15 +445,10 @@ async fn handoff_scenario(app: &TestApp) {
     let stored = app.store.assistant_session(&session).await.unwrap();
     assert_eq!(stored.outcome, "handed_off");
     let id = stored.ticket_id.expect("the ticket");
-    let res = app
-        .client
-        .get(app.url(&format!("/api/v1/tickets/{id}")))
-        .header("x-access-token", token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let ticket: Value = res.json().await.unwrap();
+    let (s, ticket) = app
+        .get_as_requester(&format!("/api/v1/tickets/{id}"), token)
+        .await;
+    assert_eq!(s, StatusCode::OK);
     assert_eq!(ticket["channel"], "chat", "{ticket}");
     assert_eq!(ticket["level"], 1);
     assert_eq!(ticket["institution"], "VID");
@@ -560,37 +456,29 @@ async fn handoff_scenario(app: &TestApp) {
     assert!(description.contains("Kā iesniegt gada ienākumu deklarāciju?"));
     assert!(description.contains("Lūdzu, atbildiet e-pastā."));
     // Sent again: the conversation was already handed over.
-    let got = post(
-        app,
-        "/assistant/handoff",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", &session),
-            ("name", "Jānis Ozols"),
-            ("email", "janis.ozols@example.lv"),
-            ("consent", "yes"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::CONFLICT, "{}", got.html);
-    assert!(
-        got.html.contains("jau ir nodota speciālistam"),
-        "{}",
-        got.html
-    );
+    let (status, _, html) = b
+        .post(
+            app,
+            "/assistant/handoff",
+            &[
+                ("csrf", &csrf),
+                ("session", &session),
+                ("name", "Jānis Ozols"),
+                ("email", "janis.ozols@example.lv"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("jau ir nodota speciālistam"), "{html}");
 
     // Small talk has no service, and there is no central help desk: the person picks one.
-    let got = post(
-        app,
-        "/assistant",
-        Some(&cookie),
-        &[("csrf", &csrf), ("q", "Sveiki!")],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK);
-    assert!(got.html.contains("action=\"/assistant/handoff\""));
-    let small_talk = got.hidden("session");
+    let (status, _, html) = b
+        .post(app, "/assistant", &[("csrf", &csrf), ("q", "Sveiki!")])
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("action=\"/assistant/handoff\""));
+    let small_talk = hidden(&html, "session");
     let form = [
         ("csrf", csrf.as_str()),
         ("session", small_talk.as_str()),
@@ -598,65 +486,63 @@ async fn handoff_scenario(app: &TestApp) {
         ("email", "anna@example.lv"),
         ("consent", "yes"),
     ];
-    let got = post(app, "/assistant/handoff", Some(&cookie), &form).await;
-    assert_eq!(got.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", got.html);
+    let (status, _, html) = b.post(app, "/assistant/handoff", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     assert!(
-        got.html
-            .contains("<p class=\"field-error\" id=\"handoff-service-error\">"),
-        "{}",
-        got.html
+        html.contains("<p class=\"field-error\" id=\"handoff-service-error\">"),
+        "{html}"
     );
 
     // In English, asked for after an answer: the English ticket page.
-    let (cookie, csrf) = open(app, "/en/assistant").await;
-    let got = post(
-        app,
-        "/en/assistant",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("q", "How do I declare my place of residence online?"),
-        ],
-    )
-    .await;
-    let session = got.hidden("session");
-    let got = post(
-        app,
-        "/en/assistant",
-        Some(&cookie),
-        &[("csrf", &csrf), ("session", &session), ("intent", "person")],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::OK);
+    let (mut b, html) = open(app, "/en/assistant").await;
+    let csrf = hidden(&html, "csrf");
+    let (_, _, html) = b
+        .post(
+            app,
+            "/en/assistant",
+            &[
+                ("csrf", &csrf),
+                ("q", "How do I declare my place of residence online?"),
+            ],
+        )
+        .await;
+    let session = hidden(&html, "session");
+    let (status, _, html) = b
+        .post(
+            app,
+            "/en/assistant",
+            &[("csrf", &csrf), ("session", &session), ("intent", "person")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
     assert!(
-        got.html.contains("action=\"/en/assistant/handoff\"")
-            && got.html.contains("<option value=\"PMLP-003\" selected>"),
-        "{}",
-        got.html
+        html.contains("action=\"/en/assistant/handoff\"")
+            && html.contains("<option value=\"PMLP-003\" selected>"),
+        "{html}"
     );
-    let got = post(
-        app,
-        "/en/assistant/handoff",
-        Some(&cookie),
-        &[
-            ("csrf", &csrf),
-            ("session", &session),
-            ("name", "Anna Bērziņa"),
-            ("email", "anna@example.lv"),
-            ("service", "PMLP-003"),
-            ("consent", "yes"),
-        ],
-    )
-    .await;
-    assert_eq!(got.status, StatusCode::SEE_OTHER, "{}", got.html);
-    assert!(got.header("location").starts_with("/en/t/"));
+    let (status, location, html) = b
+        .post(
+            app,
+            "/en/assistant/handoff",
+            &[
+                ("csrf", &csrf),
+                ("session", &session),
+                ("name", "Anna Bērziņa"),
+                ("email", "anna@example.lv"),
+                ("service", "PMLP-003"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    assert!(location.unwrap_or_default().starts_with("/en/t/"));
     assert_eq!(app.store.assistant_outcomes().await.unwrap().handed_off, 2);
 }
 on_every_backend!(assistant_page_hands_over_to_a_person, handoff_scenario);
 
 async fn statement_scenario(app: &TestApp) {
-    let page = get(app, "/accessibility").await;
-    assert_eq!(page.status, StatusCode::OK);
+    let (s, _, html) = page(app, "/accessibility").await;
+    assert_eq!(s, StatusCode::OK);
     for want in [
         "<html lang=\"lv\">",
         "<h1>Piekļūstamības paziņojums</h1>",
@@ -669,12 +555,12 @@ async fn statement_scenario(app: &TestApp) {
         "href=\"/requests/new\"",
         "<time datetime=\"2026-11-29\">2026. gada 29. novembris</time>",
     ] {
-        assert!(page.html.contains(want), "{want}: {}", page.html);
+        assert!(html.contains(want), "{want}: {html}");
     }
-    assert!(!page.html.contains("<script"));
-    assert_no_inline_code(&page.html);
-    let page = get(app, "/en/accessibility").await;
-    assert_eq!(page.status, StatusCode::OK);
+    assert!(!html.contains("<script"));
+    assert_no_inline_code(&html);
+    let (s, _, html) = page(app, "/en/accessibility").await;
+    assert_eq!(s, StatusCode::OK);
     for want in [
         "<html lang=\"en\">",
         "<h1>Accessibility statement</h1>",
@@ -683,10 +569,10 @@ async fn statement_scenario(app: &TestApp) {
         "<time datetime=\"2026-11-29\">29 November 2026</time>",
         "supervisory body",
     ] {
-        assert!(page.html.contains(want), "{want}: {}", page.html);
+        assert!(html.contains(want), "{want}: {html}");
     }
     // The footer of every page leads here.
-    assert!(get(app, "/").await.html.contains("href=\"/accessibility\""));
+    assert!(page(app, "/").await.2.contains("href=\"/accessibility\""));
 }
 on_every_backend!(
     accessibility_statement_in_both_languages,

@@ -16,7 +16,7 @@ async fn scenario(app: &TestApp) {
     }
     let (id, token) = app.citizen_ticket("PMLP-003", "Termiņi lapā").await;
     let mut b = Browser::new();
-    let (s, _, _) = sign_in(app, &mut b, "ilze@pmlp.lv", PASSWORD).await;
+    let (s, _, _) = sign_in(app, &mut b, "ilze@pmlp.lv", PASSWORD, "/staff").await;
     assert_eq!(s, StatusCode::SEE_OTHER);
 
     // The ticket shows each clock and the legal term; the queue shows the earliest target.
@@ -122,7 +122,7 @@ async fn scenario(app: &TestApp) {
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
     let mut vid = Browser::new();
-    sign_in(app, &mut vid, "anna@vid.lv", PASSWORD).await;
+    sign_in(app, &mut vid, "anna@vid.lv", PASSWORD, "/staff").await;
     let (_, _, incoming) = vid.get(app, "/staff?queue=incoming").await;
     assert!(incoming.contains("Termiņi lapā"), "{incoming}");
     let (_, _, html) = vid.get(app, &page).await;

@@ -4,7 +4,7 @@
 //! restore, status, translations, rights and CSRF; the registers in both
 //! languages.
 
-use crate::browser::{Browser, hidden};
+use crate::browser::{Browser, hidden, sign_in, value_of};
 use crate::harness::TestApp;
 use crate::on_every_backend;
 use atbalsts_domain::kb::parse_article;
@@ -14,34 +14,10 @@ const PASSWORD: &str = "pareiza parole 2026";
 const ID: &str = "dzivesvietas-deklaresana";
 const EDIT: &str = "/staff/kb/dzivesvietas-deklaresana";
 
-/// The value of a text input, whatever attributes stand between its name and value.
-fn value_of(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("{name} in {html}"));
-    let rest = &html[start..];
-    let v = rest.find("value=\"").unwrap() + "value=\"".len();
-    rest[v..].split('"').next().unwrap().to_string()
-}
-
 async fn signed_in(app: &TestApp, email: &str) -> (Browser, String) {
     app.store.set_password(email, PASSWORD).await.unwrap();
     let mut b = Browser::new();
-    let (_, _, html) = b.get(app, "/staff/sign-in").await;
-    let csrf = hidden(&html, "csrf");
-    let (s, location, _) = b
-        .post(
-            app,
-            "/staff/sign-in",
-            &[
-                ("csrf", &csrf),
-                ("next", "/staff/kb"),
-                ("email", email),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
+    let (s, location, _) = sign_in(app, &mut b, email, PASSWORD, "/staff/kb").await;
     assert_eq!(s, StatusCode::SEE_OTHER, "sign-in of {email}");
     assert_eq!(location.as_deref(), Some("/staff/kb"));
     let (s, _, html) = b.get(app, "/staff/kb").await;

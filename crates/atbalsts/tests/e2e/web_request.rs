@@ -1,79 +1,16 @@
 //! The portal's support-request form and the private ticket page, as a
 //! browser without JavaScript uses them: cookies, CSRF tokens, redirects.
 
+use crate::browser::{Browser, hidden, open};
 use crate::harness::TestApp;
 use crate::on_every_backend;
-use reqwest::header::{COOKIE, LOCATION, ORIGIN, SET_COOKIE};
-use reqwest::{Client, StatusCode, redirect};
+use reqwest::header::ORIGIN;
+use reqwest::{Method, StatusCode};
 use serde_json::json;
-
-/// A client that shows redirects instead of following them.
-fn browser() -> Client {
-    Client::builder()
-        .redirect(redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The value of `name="…" value="…"` in a form.
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("{name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
-/// Open a page and keep its CSRF cookie: (cookie header, html).
-async fn open(app: &TestApp, client: &Client, path: &str) -> (String, String) {
-    let res = client.get(app.url(path)).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "{path}");
-    let set = res
-        .headers()
-        .get(SET_COOKIE)
-        .and_then(|v| v.to_str().ok())
-        .expect("a CSRF cookie")
-        .to_string();
-    for flag in ["HttpOnly", "SameSite=Strict", "Secure", "Path=/"] {
-        assert!(set.contains(flag), "{flag} in {set}");
-    }
-    let cookie = set.split(';').next().unwrap().to_string();
-    (cookie, res.text().await.unwrap())
-}
-
-async fn post(
-    app: &TestApp,
-    client: &Client,
-    path: &str,
-    cookie: &str,
-    form: &[(&str, &str)],
-) -> (StatusCode, Option<String>, String) {
-    let res = client
-        .post(app.url(path))
-        .header(COOKIE, cookie)
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let location = res
-        .headers()
-        .get(LOCATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    (status, location, res.text().await.unwrap())
-}
-
-async fn get(app: &TestApp, client: &Client, path: &str) -> (StatusCode, String) {
-    let res = client.get(app.url(path)).send().await.unwrap();
-    (res.status(), res.text().await.unwrap())
-}
 
 async fn request_scenario(app: &TestApp) {
     let staff = app.staff().await;
-    let client = browser();
-    let (cookie, html) = open(app, &client, "/requests/new?service=PMLP-003").await;
+    let (mut b, html) = open(app, "/requests/new?service=PMLP-003").await;
     assert!(html.contains("<label for=\"subject\">Temats"), "{html}");
     assert!(
         html.contains("<option value=\"PMLP-003\" selected>"),
@@ -81,6 +18,7 @@ async fn request_scenario(app: &TestApp) {
     );
     let csrf = hidden(&html, "csrf");
     let form_id = hidden(&html, "form_id");
+    let cookie = b.cookie_header();
     assert!(cookie.ends_with(&csrf), "double submit: {cookie} / {csrf}");
 
     let good = [
@@ -98,26 +36,20 @@ async fn request_scenario(app: &TestApp) {
     ];
 
     // Without the cookie, with a forged token, or from another site: refused, nothing made.
-    let (s, _, html) = post(app, &client, "/requests/new", "", &good).await;
+    let (s, _, html) = Browser::new().post(app, "/requests/new", &good).await;
     assert_eq!(s, StatusCode::FORBIDDEN);
     assert!(html.contains("Veidlapa ir novecojusi"), "{html}");
     let mut forged = good;
     forged[0] = ("csrf", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
     assert_eq!(
-        post(app, &client, "/requests/new", &cookie, &forged)
-            .await
-            .0,
+        b.post(app, "/requests/new", &forged).await.0,
         StatusCode::FORBIDDEN
     );
-    let cross = client
-        .post(app.url("/requests/new"))
-        .header(COOKIE, &cookie)
+    let cross = b
+        .request(Method::POST, &app.url("/requests/new"))
         .header(ORIGIN, "https://evil.example")
-        .form(&good)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(cross.status(), StatusCode::FORBIDDEN);
+        .form(&good);
+    assert_eq!(b.send(cross).await.0, StatusCode::FORBIDDEN);
     let (_, listed) = app.get("/api/v1/tickets", Some(&staff.pmlp)).await;
     assert_eq!(
         listed["items"].as_array().map(Vec::len),
@@ -130,7 +62,7 @@ async fn request_scenario(app: &TestApp) {
     bad[4] = ("subject", "  ");
     bad[7] = ("email", "anna-at-example");
     bad[10] = ("consent", "");
-    let (s, _, html) = post(app, &client, "/requests/new", &cookie, &bad).await;
+    let (s, _, html) = b.post(app, "/requests/new", &bad).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("role=\"alert\""), "{html}");
     assert!(
@@ -145,7 +77,7 @@ async fn request_scenario(app: &TestApp) {
     assert!(html.contains("Portāls rāda kļūdu E3007."), "kept: {html}");
 
     // A good form: 303 to the private page, which shows the number and the link.
-    let (s, location, _) = post(app, &client, "/requests/new", &cookie, &good).await;
+    let (s, location, _) = b.post(app, "/requests/new", &good).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let location = location.unwrap();
     assert!(
@@ -155,7 +87,7 @@ async fn request_scenario(app: &TestApp) {
     let private_path = location.trim_end_matches("?new=1").to_string();
 
     // The same form sent again (a double click) makes no second ticket.
-    let (s, again, _) = post(app, &client, "/requests/new", &cookie, &good).await;
+    let (s, again, _) = b.post(app, "/requests/new", &good).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(again.as_deref(), Some(location.as_str()));
     let (_, listed) = app.get("/api/v1/tickets", Some(&staff.pmlp)).await;
@@ -170,20 +102,9 @@ async fn request_scenario(app: &TestApp) {
     assert_eq!(ticket["channel"], "portal");
     assert_eq!(ticket["requester"]["email"], "anna@example.lv");
 
-    let res = client.get(app.url(&location)).send().await.unwrap();
-    assert_eq!(
-        res.headers()
-            .get("referrer-policy")
-            .and_then(|v| v.to_str().ok()),
-        Some("same-origin")
-    );
-    assert_eq!(
-        res.headers()
-            .get("cache-control")
-            .and_then(|v| v.to_str().ok()),
-        Some("no-store")
-    );
-    let html = res.text().await.unwrap();
+    let (_, _, html) = b.get(app, &location).await;
+    assert_eq!(b.header("referrer-policy"), "same-origin");
+    assert_eq!(b.header("cache-control"), "no-store");
     assert!(html.contains("Pieprasījums saņemts"), "{html}");
     assert!(html.contains(&number), "{html}");
     assert!(
@@ -197,9 +118,9 @@ async fn request_scenario(app: &TestApp) {
     );
 
     // Unknown or malformed links are plain 404s.
-    assert_eq!(get(app, &client, "/t/nope").await.0, StatusCode::NOT_FOUND);
+    assert_eq!(b.get(app, "/t/nope").await.0, StatusCode::NOT_FOUND);
     let unknown = format!("/t/{}", "x".repeat(43));
-    assert_eq!(get(app, &client, &unknown).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(b.get(app, &unknown).await.0, StatusCode::NOT_FOUND);
 
     // A specialist answers (API); the requester sees it and replies through the page.
     let (s, _) = app
@@ -210,7 +131,7 @@ async fn request_scenario(app: &TestApp) {
         )
         .await;
     assert!(s.is_success(), "{s}");
-    let (_, html) = get(app, &client, &private_path).await;
+    let (_, _, html) = b.get(app, &private_path).await;
     assert!(
         html.contains("Lūdzu, pamēģiniet vēlreiz pēc 10 minūtēm."),
         "{html}"
@@ -218,39 +139,28 @@ async fn request_scenario(app: &TestApp) {
     assert!(html.contains("Gaida jūsu atbildi"), "{html}");
 
     let reply_path = format!("{private_path}/reply");
-    let (s, _, html) = post(
-        app,
-        &client,
-        &reply_path,
-        &cookie,
-        &[("csrf", &csrf), ("body", " ")],
-    )
-    .await;
+    let (s, _, html) = b
+        .post(app, &reply_path, &[("csrf", &csrf), ("body", " ")])
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"body-error\""), "{html}");
-    let (s, _, _) = post(
-        app,
-        &client,
-        &reply_path,
-        "",
-        &[("csrf", &csrf), ("body", "x")],
-    )
-    .await;
+    let (s, _, _) = Browser::new()
+        .post(app, &reply_path, &[("csrf", &csrf), ("body", "x")])
+        .await;
     assert_eq!(s, StatusCode::FORBIDDEN);
-    let (s, location, _) = post(
-        app,
-        &client,
-        &reply_path,
-        &cookie,
-        &[("csrf", &csrf), ("body", "Tagad izdevās, paldies!")],
-    )
-    .await;
+    let (s, location, _) = b
+        .post(
+            app,
+            &reply_path,
+            &[("csrf", &csrf), ("body", "Tagad izdevās, paldies!")],
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(
         location.as_deref(),
         Some(format!("{private_path}?done=reply").as_str())
     );
-    let (_, html) = get(app, &client, &private_path).await;
+    let (_, _, html) = b.get(app, &private_path).await;
     assert!(
         html.contains("Tagad izdevās, paldies!") && html.contains("Tiek izskatīts"),
         "{html}"
@@ -258,14 +168,9 @@ async fn request_scenario(app: &TestApp) {
 
     // Rating: refused before resolution, accepted after it, shown back, audited.
     let rate_path = format!("{private_path}/rate");
-    let (s, _, _) = post(
-        app,
-        &client,
-        &rate_path,
-        &cookie,
-        &[("csrf", &csrf), ("score", "5")],
-    )
-    .await;
+    let (s, _, _) = b
+        .post(app, &rate_path, &[("csrf", &csrf), ("score", "5")])
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = app
         .post(
@@ -275,35 +180,29 @@ async fn request_scenario(app: &TestApp) {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let (_, html) = get(app, &client, &private_path).await;
+    let (_, _, html) = b.get(app, &private_path).await;
     assert!(
         html.contains("Novērtējiet atbalstu") && html.contains("Kļūda novērsta."),
         "{html}"
     );
-    let (s, _, html) = post(
-        app,
-        &client,
-        &rate_path,
-        &cookie,
-        &[("csrf", &csrf), ("score", "9")],
-    )
-    .await;
+    let (s, _, html) = b
+        .post(app, &rate_path, &[("csrf", &csrf), ("score", "9")])
+        .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("id=\"score-error\""), "{html}");
-    let (s, location, _) = post(
-        app,
-        &client,
-        &rate_path,
-        &cookie,
-        &[
-            ("csrf", &csrf),
-            ("score", "4"),
-            ("comment", "Ātri un skaidri"),
-        ],
-    )
-    .await;
+    let (s, location, _) = b
+        .post(
+            app,
+            &rate_path,
+            &[
+                ("csrf", &csrf),
+                ("score", "4"),
+                ("comment", "Ātri un skaidri"),
+            ],
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{location:?}");
-    let (_, html) = get(app, &client, &private_path).await;
+    let (_, _, html) = b.get(app, &private_path).await;
     assert!(html.contains("Jūsu vērtējums: 4 no 5"), "{html}");
     assert!(html.contains("value=\"4\" checked"), "{html}");
     let (_, events) = app
@@ -318,37 +217,36 @@ async fn request_scenario(app: &TestApp) {
     assert_eq!(rated["data"]["score"], 4, "{rated}");
 
     // The English form: the same flow under /en.
-    let (cookie_en, html) = open(app, &browser(), "/en/requests/new").await;
+    let (mut en, html) = open(app, "/en/requests/new").await;
     assert!(
         html.contains("<html lang=\"en\">") && html.contains("Send request"),
         "{html}"
     );
     let csrf_en = hidden(&html, "csrf");
     let form_id_en = hidden(&html, "form_id");
-    let (s, location, _) = post(
-        app,
-        &client,
-        "/en/requests/new",
-        &cookie_en,
-        &[
-            ("csrf", csrf_en.as_str()),
-            ("form_id", form_id_en.as_str()),
-            ("service", "VID-001"),
-            ("kind", "consultation"),
-            ("subject", "Tax return question"),
-            ("description", "Where do I find last year's return?"),
-            ("name", "John Smith"),
-            ("email", ""),
-            ("phone", "+371 2000 0000"),
-            ("preferred", "phone"),
-            ("consent", "yes"),
-        ],
-    )
-    .await;
+    let (s, location, _) = en
+        .post(
+            app,
+            "/en/requests/new",
+            &[
+                ("csrf", csrf_en.as_str()),
+                ("form_id", form_id_en.as_str()),
+                ("service", "VID-001"),
+                ("kind", "consultation"),
+                ("subject", "Tax return question"),
+                ("description", "Where do I find last year's return?"),
+                ("name", "John Smith"),
+                ("email", ""),
+                ("phone", "+371 2000 0000"),
+                ("preferred", "phone"),
+                ("consent", "yes"),
+            ],
+        )
+        .await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     let location = location.unwrap();
     assert!(location.starts_with("/en/t/"), "{location}");
-    let (_, html) = get(app, &client, &location).await;
+    let (_, _, html) = en.get(app, &location).await;
     assert!(
         html.contains("Request received") && html.contains("Tax return question"),
         "{html}"

@@ -5,8 +5,7 @@
 use crate::browser::{Browser, hidden, sign_in};
 use crate::harness::TestApp;
 use crate::on_every_backend;
-use reqwest::StatusCode;
-use reqwest::header::COOKIE;
+use reqwest::{Method, StatusCode};
 
 const PASSWORD: &str = "pareiza parole 2026";
 
@@ -41,21 +40,28 @@ async fn workspace_scenario(app: &TestApp) {
     );
 
     // A wrong password: 401, a message that does not say which part was wrong.
-    let (s, _, html) = sign_in(app, &mut b, "ilze@pmlp.lv", "nepareiza parole").await;
-    let set = b.last_set.clone();
+    let (s, _, html) = sign_in(
+        app,
+        &mut b,
+        "ilze@pmlp.lv",
+        "nepareiza parole",
+        "/staff/tickets/1",
+    )
+    .await;
+    let set = b.set_cookies();
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(
         html.contains("E-pasta adrese vai parole nav pareiza."),
         "{html}"
     );
     assert!(set.is_empty(), "no session: {set:?}");
-    let (s, _, html) = sign_in(app, &mut b, "nav@pmlp.lv", PASSWORD).await;
+    let (s, _, html) = sign_in(app, &mut b, "nav@pmlp.lv", PASSWORD, "/staff/tickets/1").await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     assert!(html.contains("E-pasta adrese vai parole nav pareiza."));
 
     // The right one: a session cookie with safe flags, back to where the person was going.
-    let (s, location, _) = sign_in(app, &mut b, "Ilze@PMLP.lv", PASSWORD).await;
-    let set = b.last_set.clone();
+    let (s, location, _) = sign_in(app, &mut b, "Ilze@PMLP.lv", PASSWORD, "/staff/tickets/1").await;
+    let set = b.set_cookies();
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/staff/tickets/1"));
     let session = set
@@ -68,17 +74,9 @@ async fn workspace_scenario(app: &TestApp) {
 
     // The session lives in the database: another node serves the same person.
     let (other, _stop) = app.second_node().await;
-    let res = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(format!("{other}/staff?queue=unassigned"))
-        .header(COOKIE, b.cookie_header())
-        .send()
-        .await
-        .unwrap();
+    let on_other = b.request(Method::GET, &format!("{other}/staff?queue=unassigned"));
     assert_eq!(
-        res.status(),
+        b.send(on_other).await.0,
         StatusCode::OK,
         "the second node knows the session"
     );
@@ -155,14 +153,10 @@ async fn workspace_scenario(app: &TestApp) {
     let (_, ticket) = app.get("/api/v1/tickets/1", Some(&staff.pmlp)).await;
     assert_eq!(ticket["status"], "pending_requester");
     assert_eq!(ticket["assignee"]["id"], staff.pmlp_id);
-    let res = app
-        .client
-        .get(app.url("/api/v1/tickets/1/messages"))
-        .header("x-access-token", &token)
-        .send()
-        .await
-        .unwrap();
-    let seen = res.text().await.unwrap();
+    let (_, seen) = app
+        .get_as_requester("/api/v1/tickets/1/messages", &token)
+        .await;
+    let seen = seen.to_string();
     assert!(
         seen.contains("ekrānattēlu") && !seen.contains("E3007"),
         "{seen}"
@@ -298,35 +292,37 @@ async fn workspace_scenario(app: &TestApp) {
     );
 
     // Sign out: the session ends in the database, so the old cookie opens nothing.
-    let old = b.cookie_header();
+    let mut kept = b.clone();
     let (s, location, _) = b.post(app, "/staff/sign-out", &[("csrf", &csrf)]).await;
     assert_eq!(s, StatusCode::SEE_OTHER);
     assert_eq!(location.as_deref(), Some("/staff/sign-in?signed_out=1"));
-    let res = app
-        .client
-        .get(app.url("/staff"))
-        .header(COOKIE, old)
-        .send()
-        .await
-        .unwrap();
+    let (s, location, _) = kept.get(app, "/staff").await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
     assert!(
-        res.url().path().starts_with("/staff/sign-in"),
-        "{}",
-        res.url()
+        location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("/staff/sign-in")),
+        "{location:?}"
     );
 
     // Throttling: after 5 failures for one account even the right password waits.
     let mut t = Browser::new();
     for _ in 0..5 {
         assert_eq!(
-            sign_in(app, &mut t, "janis@pmlp.lv", "minējums minējums")
-                .await
-                .0,
+            sign_in(
+                app,
+                &mut t,
+                "janis@pmlp.lv",
+                "minējums minējums",
+                "/staff/tickets/1"
+            )
+            .await
+            .0,
             StatusCode::UNAUTHORIZED
         );
     }
-    let (s, _, html) = sign_in(app, &mut t, "janis@pmlp.lv", PASSWORD).await;
-    let set = t.last_set.clone();
+    let (s, _, html) = sign_in(app, &mut t, "janis@pmlp.lv", PASSWORD, "/staff/tickets/1").await;
+    let set = t.set_cookies();
     assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
     assert!(
         html.contains("Pārāk daudz neveiksmīgu mēģinājumu"),
@@ -339,7 +335,9 @@ async fn workspace_scenario(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(
-        sign_in(app, &mut t, "anna@vid.lv", PASSWORD).await.0,
+        sign_in(app, &mut t, "anna@vid.lv", PASSWORD, "/staff/tickets/1")
+            .await
+            .0,
         StatusCode::SEE_OTHER
     );
     // The VID member does not see PMLP's ticket.
@@ -361,7 +359,7 @@ async fn paging_scenario(app: &TestApp) {
             .await;
     }
     let mut b = Browser::new();
-    sign_in(app, &mut b, "ilze@pmlp.lv", PASSWORD).await;
+    sign_in(app, &mut b, "ilze@pmlp.lv", PASSWORD, "/staff/tickets/1").await;
     for queue in ["unassigned", "recent"] {
         let (s, _, html) = b.get(app, &format!("/staff?queue={queue}")).await;
         assert_eq!(s, StatusCode::OK);
