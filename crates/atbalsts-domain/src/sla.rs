@@ -80,6 +80,14 @@ fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
+/// Clocks count whole business seconds, so every instant they keep is a whole
+/// second: a checkpoint at 10:00:01.2 after one at 10:00:00.3 would otherwise
+/// count 0 s yet restart from 10:00:01.2, and each change would push the due
+/// time up to a second later.
+fn whole_second(at: Timestamp) -> Timestamp {
+    Timestamp::from_second(at.as_second()).unwrap_or(at)
+}
+
 fn instant(micros: i64) -> Timestamp {
     Timestamp::from_microsecond(micros).unwrap_or(Timestamp::UNIX_EPOCH)
 }
@@ -112,6 +120,7 @@ impl Clock {
         warn_percent: u8,
         bt: &BusinessTime<'_>,
     ) -> Clock {
+        let at = whole_second(at);
         let mut c = Clock {
             target_secs,
             used_secs: 0,
@@ -159,11 +168,13 @@ impl Clock {
 
     /// Count up to `at` and plan again (the hours may have changed).
     pub fn checkpoint(&mut self, at: Timestamp, warn_percent: u8, bt: &BusinessTime<'_>) {
+        let at = whole_second(at);
         self.settle(at, bt);
         self.plan(warn_percent, bt);
     }
 
     pub fn pause(&mut self, at: Timestamp, bt: &BusinessTime<'_>) {
+        let at = whole_second(at);
         self.settle(at, bt);
         self.running_since = None;
         self.due = None;
@@ -171,6 +182,7 @@ impl Clock {
     }
 
     pub fn resume(&mut self, at: Timestamp, warn_percent: u8, bt: &BusinessTime<'_>) {
+        let at = whole_second(at);
         if self.is_paused() {
             self.running_since = Some(micros(at));
             self.plan(warn_percent, bt);
@@ -178,6 +190,7 @@ impl Clock {
     }
 
     pub fn stop(&mut self, at: Timestamp, bt: &BusinessTime<'_>) {
+        let at = whole_second(at);
         if self.stopped_at.is_some() {
             return;
         }
@@ -193,6 +206,7 @@ impl Clock {
 
     /// Run again from `at`, keeping the time already used (a reopened ticket).
     pub fn restart(&mut self, at: Timestamp, warn_percent: u8, bt: &BusinessTime<'_>) {
+        let at = whole_second(at);
         self.stopped_at = None;
         self.running_since = Some(micros(at));
         self.plan(warn_percent, bt);
@@ -479,6 +493,24 @@ mod tests {
         assert!(first.stopped_at.is_some() && !first.breached);
         assert_eq!(first.used_secs, 2 * 3600 + 30 * 60);
         assert_eq!(first.due, None);
+    }
+
+    #[test]
+    fn checkpoints_between_whole_seconds_do_not_move_the_due_time() {
+        let (cal, hours) = bt_parts();
+        let bt = BusinessTime::new(&cal, &hours);
+        let start = at("2026-11-30 10:00");
+        let mut c = Clock::start(4 * 3600, start, 75, &bt);
+        let due = c.due;
+        // Changes a fraction of a second apart, as requests come.
+        for ms in [300, 1_200, 1_900, 2_100, 3_050] {
+            let t = start
+                .checked_add(jiff::SignedDuration::from_millis(ms))
+                .unwrap_or(start);
+            c.checkpoint(t, 75, &bt);
+            assert_eq!(c.due, due, "after {ms} ms");
+        }
+        assert_eq!(c.used_secs, 3);
     }
 
     #[test]
