@@ -3,7 +3,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use atbalsts_domain::Actor;
+use atbalsts_domain::refusal::Code;
+use atbalsts_domain::{Actor, DomainError, StaffActor};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -74,5 +75,37 @@ impl FromRequestParts<AppState> for Auth {
             },
             None => Ok(Auth(Actor::Anonymous)),
         }
+    }
+}
+
+/// The staff member behind a request for support staff only: without
+/// credentials 401, with a requester's access link 403 (`access.staff_only`).
+pub fn staff_only<'a>(actor: &'a Actor, what: &str) -> Result<&'a StaffActor, ApiError> {
+    match actor {
+        Actor::Staff(staff) => Ok(staff),
+        Actor::Anonymous => Err(ApiError::Unauthorized(format!(
+            "sign in with an API token to {what}"
+        ))),
+        Actor::Requester { .. } => Err(DomainError::forbidden(
+            Code::AccessStaffOnly,
+            format!("only support staff can {what}"),
+        )
+        .into()),
+    }
+}
+
+/// The system administrator behind a request that changes what every
+/// institution shares (calendars, SLA policies, legal rules): as
+/// [`staff_only`], then 403 (`access.system_administrator`) for anyone else.
+pub fn system_administrator<'a>(actor: &'a Actor, what: &str) -> Result<&'a StaffActor, ApiError> {
+    let staff = staff_only(actor, what)?;
+    if atbalsts_domain::admin::is_system_administrator(staff) {
+        Ok(staff)
+    } else {
+        Err(DomainError::forbidden(
+            Code::AccessSystemAdministrator,
+            format!("only the system administrator can {what}"),
+        )
+        .into())
     }
 }

@@ -1,11 +1,10 @@
 //! Business calendars: each day with whether it is worked, its hours, and why.
 
 use crate::AppState;
+use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Query;
-use atbalsts_domain::DomainError;
 use atbalsts_domain::calendar::{Calendar, DayKind};
-use atbalsts_domain::refusal::Code;
 use axum::Json;
 use axum::extract::{Path, State};
 use jiff::civil::Date;
@@ -151,21 +150,6 @@ pub struct NewEntry {
     name: Option<String>,
 }
 
-/// Only the system administrator changes the calendars every institution counts on.
-fn require_system_administrator(actor: &atbalsts_domain::Actor) -> ApiResult<()> {
-    match actor {
-        atbalsts_domain::Actor::Staff(s) if atbalsts_domain::admin::is_system_administrator(s) => {
-            Ok(())
-        }
-        atbalsts_domain::Actor::Staff(_) => Err(DomainError::forbidden(
-            Code::AccessSystemAdministrator,
-            "only the system administrator changes business calendars",
-        )
-        .into()),
-        _ => Err(ApiError::Unauthorized("sign in with an API token".into())),
-    }
-}
-
 /// Add a holiday, a festival closing day or a transferred working day; the
 /// calendar's days (and the clocks counted on them from now on) follow.
 #[utoipa::path(post, path = "/api/v1/calendars/{id}/entries", tag = "calendars",
@@ -180,7 +164,7 @@ pub async fn add_entry(
     Path(id): Path<String>,
     crate::extract::Json(b): crate::extract::Json<NewEntry>,
 ) -> ApiResult<axum::http::StatusCode> {
-    require_system_administrator(&actor)?;
+    auth::system_administrator(&actor, "change business calendars")?;
     crate::routes::tickets::param_code("id", &id)?;
     let mut errors = Vec::new();
     let mut day = |field: &str, raw: Option<&str>| match raw.map(str::trim).map(str::parse::<Date>)
@@ -240,7 +224,7 @@ pub async fn remove_entry(
     crate::auth::Auth(actor): crate::auth::Auth,
     Path((id, day, kind)): Path<(String, String, String)>,
 ) -> ApiResult<axum::http::StatusCode> {
-    require_system_administrator(&actor)?;
+    auth::system_administrator(&actor, "change business calendars")?;
     crate::routes::tickets::param_code("id", &id)?;
     let day = date("day", &day)?;
     if !["holiday", "song_festival_closing", "transfer"].contains(&kind.as_str()) {

@@ -2,39 +2,15 @@
 //! the system administrator (a new target or amendment is a row, not a release).
 
 use crate::AppState;
-use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::auth::{self, Auth};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Json;
-use atbalsts_domain::DomainError;
-use atbalsts_domain::refusal::Code;
-use atbalsts_domain::{Actor, Channel, Kind, Priority};
+use atbalsts_domain::{Channel, Kind, Priority};
 use atbalsts_store::clocks::{LegalRuleRecord, PolicyRecord};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
-
-fn require_staff(actor: &Actor) -> ApiResult<()> {
-    match actor {
-        Actor::Staff(_) => Ok(()),
-        Actor::Anonymous => Err(ApiError::Unauthorized("sign in with an API token".into())),
-        Actor::Requester { .. } => {
-            Err(DomainError::forbidden(Code::AccessStaffOnly, "for support staff only").into())
-        }
-    }
-}
-
-fn require_system_administrator(actor: &Actor) -> ApiResult<()> {
-    require_staff(actor)?;
-    match actor {
-        Actor::Staff(s) if atbalsts_domain::admin::is_system_administrator(s) => Ok(()),
-        _ => Err(DomainError::forbidden(
-            Code::AccessSystemAdministrator,
-            "only the system administrator changes SLA policies and legal rules",
-        )
-        .into()),
-    }
-}
 
 /// The SLA policies; the most specific one matching a ticket sets its targets.
 #[utoipa::path(get, path = "/api/v1/sla-policies", tag = "clocks",
@@ -43,7 +19,7 @@ pub async fn policies(
     State(s): State<AppState>,
     Auth(actor): Auth,
 ) -> ApiResult<axum::Json<Vec<PolicyRecord>>> {
-    require_staff(&actor)?;
+    auth::staff_only(&actor, "see the SLA policies")?;
     Ok(axum::Json(s.store.sla_policies().await?))
 }
 
@@ -80,7 +56,7 @@ pub async fn save_policy(
     Path(id): Path<String>,
     Json(b): Json<PolicyBody>,
 ) -> ApiResult<StatusCode> {
-    require_system_administrator(&actor)?;
+    auth::system_administrator(&actor, "change SLA policies")?;
     crate::routes::tickets::param_code("id", &id)?;
     let record = PolicyRecord {
         id,
@@ -107,7 +83,7 @@ pub async fn legal_rules(
     State(s): State<AppState>,
     Auth(actor): Auth,
 ) -> ApiResult<axum::Json<Vec<LegalRuleRecord>>> {
-    require_staff(&actor)?;
+    auth::staff_only(&actor, "see the legal rules")?;
     Ok(axum::Json(s.store.legal_rules().await?))
 }
 
@@ -144,7 +120,7 @@ pub async fn add_legal_rule(
     Auth(actor): Auth,
     Json(b): Json<LegalRuleBody>,
 ) -> ApiResult<StatusCode> {
-    require_system_administrator(&actor)?;
+    auth::system_administrator(&actor, "add legal rules")?;
     let record = LegalRuleRecord {
         effective_from: b.effective_from,
         answer_count: b.answer_count,

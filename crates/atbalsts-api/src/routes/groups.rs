@@ -2,14 +2,12 @@
 //! level, for which services, channels, locations and languages, and when.
 
 use crate::AppState;
-use crate::auth::Auth;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::auth::{self, Auth};
+use crate::error::{ApiResult, Problem};
 use crate::extract::Query;
-use atbalsts_domain::DomainError;
 use atbalsts_domain::hours::WeeklyHours;
-use atbalsts_domain::refusal::Code;
 use atbalsts_domain::routing::{Assignment, GroupKind, visible_to};
-use atbalsts_domain::{Actor, Channel, Level};
+use atbalsts_domain::{Channel, Level};
 use atbalsts_store::StoreError;
 use atbalsts_store::groups::GroupDetails;
 use axum::Json;
@@ -150,21 +148,7 @@ pub async fn list(
     Auth(actor): Auth,
     Query(q): Query<GroupsQuery>,
 ) -> ApiResult<Json<Vec<SupportGroup>>> {
-    let staff = match &actor {
-        Actor::Staff(staff) => staff,
-        Actor::Requester { .. } => {
-            return Err(DomainError::forbidden(
-                Code::AccessStaffOnly,
-                "only support staff can see the support groups",
-            )
-            .into());
-        }
-        Actor::Anonymous => {
-            return Err(ApiError::Unauthorized(
-                "sign in with an API token to see the support groups".into(),
-            ));
-        }
-    };
+    let staff = auth::staff_only(&actor, "see the support groups")?;
     if let Some(v) = &q.institution {
         crate::routes::tickets::param_code("institution", v)?;
     }
@@ -258,19 +242,7 @@ pub async fn save(
     axum::extract::Path(code): axum::extract::Path<String>,
     crate::extract::Json(b): crate::extract::Json<GroupBody>,
 ) -> ApiResult<axum::http::StatusCode> {
-    let staff = match &actor {
-        Actor::Staff(staff) => staff,
-        Actor::Requester { .. } => {
-            return Err(DomainError::forbidden(
-                Code::AdminOnly,
-                "only administrators change support groups",
-            )
-            .into());
-        }
-        Actor::Anonymous => {
-            return Err(ApiError::Unauthorized("sign in with an API token".into()));
-        }
-    };
+    let staff = auth::staff_only(&actor, "change support groups")?;
     crate::routes::tickets::param_code("code", &code)?;
     crate::routes::tickets::param_code("institution", &b.institution)?;
     atbalsts_domain::admin::authorize_group(staff, &b.institution).map_err(StoreError::from)?;

@@ -17,10 +17,42 @@ fn assert_problem(what: &str, got: (StatusCode, Value), status: StatusCode, code
     );
 }
 
+/// POST a ticket whose headers declare 300 KiB, over a raw connection: the
+/// status, the media type and the body of the answer.
+async fn too_large(app: &TestApp) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /api/v1/tickets HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        300 * 1024
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer).to_string();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let content_type = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-type: ")
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    (status, content_type, body.to_string())
+}
+
 async fn codes(app: &TestApp) {
     let staff = app.staff().await;
     let me = Some(staff.pmlp.as_str());
-    let (id, _) = app.citizen_ticket("PMLP-003", "Kļūda deklarējot").await;
+    let (id, access) = app.citizen_ticket("PMLP-003", "Kļūda deklarējot").await;
     let t = |p: &str| format!("/api/v1/tickets/{id}{p}");
 
     // The media type is the problem's own, not plain JSON.
@@ -88,6 +120,23 @@ async fn codes(app: &TestApp) {
         "access.system_administrator",
     );
 
+    assert_problem(
+        "a requester's access link on a staff list",
+        send(
+            app.req(Method::GET, "/api/v1/groups", None)
+                .header("x-access-token", &access),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "access.staff_only",
+    );
+    assert_problem(
+        "nobody on a staff list",
+        app.get("/api/v1/sla-policies", None).await,
+        StatusCode::UNAUTHORIZED,
+        "unauthorized",
+    );
+
     // The kinds of problem.
     assert_problem(
         "a bad token",
@@ -112,18 +161,13 @@ async fn codes(app: &TestApp) {
         StatusCode::BAD_REQUEST,
         "bad_request",
     );
-    let huge = "a".repeat(300 * 1024);
-    assert_problem(
-        "a body over the limit",
-        send(
-            app.req(Method::POST, "/api/v1/tickets", None)
-                .header("content-type", "application/json")
-                .body(format!("{{\"subject\": \"{huge}\"}}")),
-        )
-        .await,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "too_large",
-    );
+    // Declared too large: refused from the headers alone, before any body is
+    // sent (a client writing the whole body could meet a closed connection).
+    let (status, content_type, body) = too_large(app).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(content_type, "application/problem+json");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["code"], "too_large", "{v}");
     assert_problem(
         "an unknown API path",
         app.get("/api/v1/nothing-here", me).await,
