@@ -20,8 +20,10 @@ const FULL_DAY_HOURS: u8 = 8;
 #[serde(deny_unknown_fields)]
 pub struct DaysQuery {
     /// First day, `YYYY-MM-DD`.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     from: String,
     /// Last day, `YYYY-MM-DD`; at most 366 days after `from`.
+    #[param(pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
     to: String,
 }
 

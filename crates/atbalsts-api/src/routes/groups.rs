@@ -19,6 +19,7 @@ use utoipa::{IntoParams, ToSchema};
 #[serde(deny_unknown_fields)]
 pub struct GroupsQuery {
     /// Only groups of this institution, e.g. `PMLP`.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     institution: Option<String>,
 }
 

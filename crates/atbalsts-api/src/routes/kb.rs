@@ -40,8 +40,10 @@ fn article_id(id: &str) -> ApiResult<()> {
 #[serde(deny_unknown_fields)]
 pub struct ArticleQuery {
     /// `lv` or `en`.
+    #[param(pattern = "^(lv|en)$")]
     lang: Option<String>,
     /// Only articles that answer this service.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     service: Option<String>,
 }
 

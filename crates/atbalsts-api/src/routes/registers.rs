@@ -19,8 +19,10 @@ pub async fn institutions(State(s): State<AppState>) -> ApiResult<Json<Vec<Insti
 #[serde(deny_unknown_fields)]
 pub struct ServiceQuery {
     /// Only services of this institution.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     institution: Option<String>,
     /// Only services of this life situation.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     life_situation: Option<String>,
 }
 

@@ -21,10 +21,13 @@ pub struct SearchQuery {
     /// What to look for, e.g. `deklarēt dzīvesvietu` (diacritics optional).
     q: String,
     /// Only articles in `lv` or `en`; also the language of `q` (default: detected).
+    #[param(pattern = "^(lv|en)$")]
     lang: Option<String>,
     /// Only articles that answer this service.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     service: Option<String>,
     /// At most this many results (1–50, default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 
@@ -127,6 +130,7 @@ pub async fn search(
 #[serde(deny_unknown_fields)]
 pub struct GapsQuery {
     /// At most this many (1–500, default 100).
+    #[param(minimum = 1, maximum = 500)]
     limit: Option<u32>,
 }
 

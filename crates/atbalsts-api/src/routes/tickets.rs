@@ -290,20 +290,33 @@ fn require_someone(actor: &Actor) -> ApiResult<()> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Institution code, e.g. `PMLP`.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     institution: Option<String>,
     /// Support group code.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     group: Option<String>,
+    /// 0, 1 or 2.
+    #[param(maximum = 2)]
     level: Option<u8>,
+    /// `new`, `open`, `pending_requester`, `resolved` or `closed`.
+    #[param(pattern = "^(new|open|pending_requester|resolved|closed)$")]
     status: Option<String>,
     /// A user id, `me`, or `none` for unassigned tickets.
+    #[param(pattern = "^([0-9]{1,18}|me|none)$")]
     assignee: Option<String>,
+    /// Service code, e.g. `PMLP-003`.
+    #[param(pattern = "^[A-Za-z0-9_-]{1,40}$")]
     service: Option<String>,
+    /// `portal`, `email`, `phone`, `video`, `chat`, `social`, `mobile_app` or `in_person`.
+    #[param(pattern = "^(portal|email|phone|video|chat|social|mobile_app|in_person)$")]
     channel: Option<String>,
     /// Words in the subject, description or requester's name (diacritics optional).
     q: Option<String>,
     /// `next_cursor` of the previous page.
     cursor: Option<String>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// Accepted and ignored, so a requester's link can carry it.
     #[allow(dead_code)]
