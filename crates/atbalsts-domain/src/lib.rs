@@ -11,6 +11,7 @@ pub mod change;
 pub mod error;
 pub mod hours;
 pub mod kb;
+pub mod language;
 pub mod legal;
 pub mod lifecycle;
 pub mod rating;

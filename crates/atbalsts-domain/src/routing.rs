@@ -48,7 +48,7 @@ use std::fmt;
 use utoipa::ToSchema;
 
 /// The language of a request when nothing says otherwise.
-pub const DEFAULT_LANGUAGE: &str = "lv";
+pub const DEFAULT_LANGUAGE: &str = crate::language::DEFAULT;
 
 /// How a group's new tickets get a person.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]

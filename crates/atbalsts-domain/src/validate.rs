@@ -103,6 +103,17 @@ impl Errors {
         v
     }
 
+    /// A language code; absent means the default (Latvian).
+    pub fn language(&mut self, field: &str, value: Option<&str>) -> String {
+        match value.map(str::trim) {
+            None | Some("") => crate::language::DEFAULT.to_string(),
+            Some(v) => crate::language::check_code(v).unwrap_or_else(|msg| {
+                self.push(field, msg);
+                crate::language::DEFAULT.to_string()
+            }),
+        }
+    }
+
     pub fn phone(&mut self, field: &str, value: &str) -> String {
         let v = value.trim().to_string();
         let digits = v.chars().filter(char::is_ascii_digit).count();

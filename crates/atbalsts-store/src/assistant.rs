@@ -337,6 +337,9 @@ impl Store {
                     description,
                     tags: vec!["virtuālais-asistents".to_string()],
                     requester: h.requester,
+                    // The person is answered in the language they asked in.
+                    language: atbalsts_domain::language::check_code(&session.lang)
+                        .unwrap_or_else(|_| atbalsts_domain::language::DEFAULT.to_string()),
                 },
                 None,
             )

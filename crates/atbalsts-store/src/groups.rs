@@ -257,13 +257,13 @@ pub(crate) fn assemble(
         .collect()
 }
 
-/// The routing facts of a ticket. The requester's language is not recorded on
-/// tickets yet, so every request counts as Latvian until it is.
+/// The routing facts of a ticket.
 pub(crate) fn route_request<'a>(
     institution: &'a str,
     service: Option<&'a str>,
     channel: Channel,
     location: Option<&'a str>,
+    language: &'a str,
     level: Level,
 ) -> RouteRequest<'a> {
     RouteRequest {
@@ -271,7 +271,7 @@ pub(crate) fn route_request<'a>(
         service,
         channel,
         location,
-        language: DEFAULT_LANGUAGE,
+        language,
         level,
     }
 }
@@ -290,6 +290,7 @@ macro_rules! escalation_target {
             row.service.as_deref(),
             channel,
             row.location.as_deref(),
+            &row.language,
             $to,
         );
         atbalsts_domain::routing::escalation_group(&req, &groups).map(|r| {
@@ -361,6 +362,7 @@ impl Store {
             new.service.as_deref(),
             new.channel,
             new.location.as_deref(),
+            &new.language,
             level,
         );
         Ok(routing::route(&req, groups).map(|r| RoutedTicket {

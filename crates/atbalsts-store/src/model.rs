@@ -62,6 +62,9 @@ pub struct Ticket {
     pub description: String,
     pub tags: Vec<String>,
     pub requester: Requester,
+    /// The requester's language, ISO 639-1 (`lv`, `en`, …): routing and the desk's messages use it.
+    #[schema(pattern = "^[a-z]{2}$", example = "lv")]
+    pub language: String,
     pub resolution: Option<String>,
     pub created_at: String,
     pub updated_at: String,
@@ -103,6 +106,7 @@ pub(crate) struct TicketRow {
     pub requester_name: String,
     pub requester_email: Option<String>,
     pub requester_phone: Option<String>,
+    pub language: String,
     pub resolution: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -117,7 +121,7 @@ pub(crate) const TICKET_COLUMNS: &str = "t.id, t.number, t.institution, t.origin
     t.resource, t.life_situation, t.channel, t.location, t.kind, t.level, t.priority, t.status, \
     t.assignee_id, u.name AS assignee_name, t.group_code, t.subject, t.description, t.tags, \
     t.requester_id, c.name AS requester_name, c.email AS requester_email, c.phone AS requester_phone, \
-    t.resolution, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.sla, t.legal, t.transfer_from \
+    t.language, t.resolution, t.created_at, t.updated_at, t.resolved_at, t.closed_at, t.sla, t.legal, t.transfer_from \
     FROM tickets t JOIN contacts c ON c.id = t.requester_id LEFT JOIN users u ON u.id = t.assignee_id";
 
 fn level(n: i64) -> Result<Level> {
@@ -182,6 +186,7 @@ impl TicketRow {
                 email: self.requester_email,
                 phone: self.requester_phone,
             },
+            language: self.language,
             id: self.id,
             number: self.number,
             institution: self.institution,

@@ -35,6 +35,8 @@ pub struct NewTicket {
     pub description: String,
     pub tags: Vec<String>,
     pub requester: NewRequester,
+    /// The requester's language, ISO 639-1 (`lv` when nothing says otherwise).
+    pub language: String,
 }
 
 /// The register codes a new ticket refers to.
@@ -624,6 +626,7 @@ impl Store {
                     row.service.as_deref(),
                     channel,
                     row.location.as_deref(),
+                    &row.language,
                     outcome.state.level,
                 );
                 outcome.state.group =

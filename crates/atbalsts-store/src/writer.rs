@@ -94,6 +94,7 @@ impl CreateJob {
                 email: new.requester.email.clone(),
                 phone: new.requester.phone.clone(),
             },
+            language: new.language.clone(),
             resolution: None,
             created_at: at.clone(),
             updated_at: at,
@@ -259,8 +260,8 @@ macro_rules! write_batch {
                 let sql = values_sql(
                     "INSERT INTO tickets (id, number, requester_id, institution, origin_institution, service, resource, \
                      life_situation, channel, location, kind, level, priority, status, subject, description, tags, \
-                     search_text, access_token_hash, created_by, created_at, updated_at, group_code, sla, sla_due, legal, sla_mark) VALUES ",
-                    27,
+                     search_text, access_token_hash, created_by, created_at, updated_at, group_code, sla, sla_due, legal, sla_mark, language) VALUES ",
+                    28,
                     rows.len(),
                     $ph,
                 );
@@ -294,7 +295,8 @@ macro_rules! write_batch {
                         .bind(&job.clocks.sla)
                         .bind(job.clocks.due)
                         .bind(&job.clocks.legal)
-                        .bind(job.clocks.mark);
+                        .bind(job.clocks.mark)
+                        .bind(&new.language);
                 }
                 q.execute(&mut **tx).await?;
 

@@ -328,6 +328,8 @@ async fn submit(
             phone: non_empty(&form.phone),
             personal_code: None,
         },
+        // The page's language is the one the person chose to write in.
+        language: lang.code().to_string(),
     };
     // A form sent twice (a double click, a reload) makes one ticket, not two.
     let idem = (form.form_id.len() >= 16 && form.form_id.len() <= 100).then(|| IdempotencyKey {

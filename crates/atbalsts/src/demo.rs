@@ -103,10 +103,16 @@ struct TicketData {
     level: u8,
     #[serde(default)]
     tags: Vec<String>,
+    #[serde(default = "latvian_requester")]
+    language: String,
     #[serde(default)]
     steps: Vec<Step>,
     expected_status: Status,
     expected_level: u8,
+}
+
+fn latvian_requester() -> String {
+    atbalsts_domain::language::DEFAULT.to_string()
 }
 
 #[derive(Deserialize)]
@@ -361,6 +367,7 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
             phone: t.requester.phone,
             personal_code: None,
         },
+        language: t.language,
     };
     let created = store.create_ticket(&creator, new, None).await?;
     let id = created.ticket.id;

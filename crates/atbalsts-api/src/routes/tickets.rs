@@ -63,6 +63,10 @@ pub struct CreateTicketBody {
     #[serde(default)]
     pub tags: Vec<String>,
     pub requester: RequesterBody,
+    /// The requester's language, ISO 639-1 (`lv` when absent): routing picks a group
+    /// that speaks it, and the desk writes to the person in it (Latvian or English).
+    #[schema(pattern = "^[A-Za-z]{2}$", example = "lv")]
+    pub language: Option<String>,
 }
 
 impl CreateTicketBody {
@@ -148,6 +152,7 @@ impl CreateTicketBody {
             kind: kind.unwrap_or(Kind::Information),
             priority: priority.unwrap_or(Priority::Normal),
             level: level.unwrap_or(Level::Specialist),
+            language: e.language("language", self.language.as_deref()),
         };
         e.finish(new)
     }

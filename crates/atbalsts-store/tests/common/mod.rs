@@ -214,6 +214,7 @@ pub fn ticket(subject: &str) -> NewTicket {
             phone: None,
             personal_code: None,
         },
+        language: "lv".into(),
     }
 }
 

@@ -27,6 +27,9 @@ const CHANNELS: [Channel; 4] = [
     Channel::Social,
 ];
 
+/// The languages the desk writes to people in (its texts exist in these).
+const LANGUAGES: [&str; 2] = ["lv", "en"];
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ContactForm {
@@ -40,6 +43,7 @@ pub struct ContactForm {
     name: String,
     email: String,
     phone: String,
+    language: String,
     resolved: Option<String>,
     resolution: String,
 }
@@ -55,6 +59,7 @@ struct ContactPage {
     locations: Vec<Choice>,
     services: Vec<Choice>,
     kinds: Vec<Choice>,
+    languages: Vec<Choice>,
     l: Labels,
     problems: Problems,
     problems_heading: String,
@@ -72,6 +77,7 @@ struct Labels {
     name: String,
     email: String,
     phone: String,
+    language: String,
     resolved: String,
     resolution: String,
     submit: String,
@@ -90,6 +96,7 @@ pub async fn form(
     let form = ContactForm {
         channel: Channel::Phone.as_str().into(),
         kind: Kind::Consultation.as_str().into(),
+        language: atbalsts_domain::language::DEFAULT.into(),
         ..ContactForm::default()
     };
     contact_page(&s, lang, &uri, &session, form, Problems::default()).await
@@ -164,6 +171,13 @@ async fn contact_page(
                 label: k(&format!("request-kind-{}", kind.as_str())),
             })
             .collect(),
+            languages: LANGUAGES
+                .iter()
+                .map(|code| Choice {
+                    value: (*code).into(),
+                    label: k(&format!("language-{code}")),
+                })
+                .collect(),
             l: Labels {
                 intro: k("contact-intro"),
                 channel: k("contact-channel"),
@@ -176,6 +190,7 @@ async fn contact_page(
                 name: k("request-name"),
                 email: k("request-email"),
                 phone: k("request-phone"),
+                language: k("contact-language"),
                 resolved: k("contact-resolved"),
                 resolution: k("action-resolution"),
                 submit: k("contact-submit"),
@@ -250,11 +265,20 @@ pub async fn submit(
         p.add(lang, "email", "request-error-email");
     }
     let phone = Some(form.phone.trim().to_string()).filter(|e| !e.is_empty());
+    // A form from before the field existed means the default language.
+    let language = match form.language.trim() {
+        "" => Some(&LANGUAGES[0]),
+        code => LANGUAGES.iter().find(|c| **c == code),
+    };
+    if language.is_none() {
+        p.add(lang, "language", "action-error-choose");
+    }
     let resolved = form.resolved.is_some();
     if resolved && form.resolution.trim().is_empty() {
         p.add(lang, "resolution", "action-error-required");
     }
-    let (Some(channel), Some(kind), Some(service), true) = (channel, kind, service, p.is_empty())
+    let (Some(channel), Some(kind), Some(service), Some(language), true) =
+        (channel, kind, service, language, p.is_empty())
     else {
         return contact_page(&s, lang, &uri, &session, form, p).await;
     };
@@ -282,6 +306,7 @@ pub async fn submit(
             phone,
             personal_code: None,
         },
+        language: (*language).into(),
     };
     let created = match s.store.create_ticket(&actor, new, None).await {
         Ok(c) => c,

@@ -299,6 +299,13 @@ async fn show(
             value: t(lang, &format!("channel-{}", ticket.channel.as_str())),
         },
         Fact {
+            label: t(lang, "contact-language"),
+            value: match ticket.language.as_str() {
+                code @ ("lv" | "en") => t(lang, &format!("language-{code}")),
+                other => other.to_string(),
+            },
+        },
+        Fact {
             label: t(lang, "staff-kind"),
             value: t(lang, &format!("request-kind-{}", ticket.kind.as_str())),
         },

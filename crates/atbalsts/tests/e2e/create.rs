@@ -21,6 +21,10 @@ async fn requester_creates_and_follows(app: &TestApp) {
     assert_eq!(body["level"], 1);
     assert_eq!(body["status"], "new");
     assert_eq!(body["channel"], "portal");
+    assert_eq!(
+        body["language"], "lv",
+        "Latvian when nothing says otherwise"
+    );
     let token = body["access_token"].as_str().unwrap().to_string();
     assert!(token.len() >= 40);
     let id = body["id"].as_i64().unwrap();
@@ -136,6 +140,15 @@ async fn bad_input_is_refused_and_writes_nothing(app: &TestApp) {
     for f in ["channel", "kind", "requester.email", "subject"] {
         assert!(fields.contains(&f), "{f} missing in {fields:?}");
     }
+
+    let mut english = new_ticket("PMLP", "PMLP-003", "Language");
+    english["language"] = json!("english");
+    let (s, p) = app.post("/api/v1/tickets", None, english).await;
+    assert_eq!(
+        (s, p["errors"][0]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("language")),
+        "{p}"
+    );
 
     let mut in_person = new_ticket("PMLP", "PMLP-003", "Vizīte");
     in_person["channel"] = json!("in_person");
@@ -376,3 +389,23 @@ async fn concurrent_creates(app: &TestApp) {
     assert!(!ids.iter().any(|id| requesters.contains(id)));
 }
 on_every_backend!(concurrent_creates_get_unique_numbers, concurrent_creates);
+
+async fn the_requesters_language_is_kept(app: &TestApp) {
+    let mut body = new_ticket("PMLP", "PMLP-003", "Residence permit");
+    body["language"] = json!("EN");
+    let (s, t) = app.post("/api/v1/tickets", None, body).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["language"], "en", "stored in lower case");
+    let id = t["id"].as_i64().unwrap();
+    let (_, read) = app
+        .get(
+            &format!("/api/v1/tickets/{id}"),
+            Some(&app.staff().await.pmlp),
+        )
+        .await;
+    assert_eq!(read["language"], "en");
+}
+on_every_backend!(
+    the_requesters_language_is_kept_on_the_ticket,
+    the_requesters_language_is_kept
+);

@@ -622,3 +622,35 @@ on_every_backend!(
     groups_are_configured_by_their_administrators,
     saved_over_the_api
 );
+
+async fn routed_by_the_requesters_language(app: &TestApp) {
+    provider_table(app).await;
+    let staff = app.staff().await;
+    let body = json!({"institution": "PMLP", "name_lv": "PMLP angļu valodā", "level": 1,
+        "services": ["PMLP-003"], "languages": ["en"], "assignment": "manual"});
+    let (s, v) = app
+        .put("/api/v1/groups/PMLP-EN", Some(&staff.admin), body)
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT, "{v}");
+    let mut english = new_ticket("PMLP", "PMLP-003", "Residence");
+    english["language"] = json!("en");
+    // As staff: a requester does not see the desk's routing.
+    let (s, t) = app
+        .post("/api/v1/tickets", Some(&staff.pmlp), english)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["group"], "PMLP-EN", "the group that speaks English: {t}");
+    let (s, t) = app
+        .post(
+            "/api/v1/tickets",
+            Some(&staff.pmlp),
+            new_ticket("PMLP", "PMLP-003", "Dzīvesvieta"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["group"], "PMLP-RES-L1", "Latvian goes elsewhere: {t}");
+}
+on_every_backend!(
+    a_request_goes_to_a_group_that_speaks_its_language,
+    routed_by_the_requesters_language
+);

@@ -100,6 +100,7 @@ async fn request_scenario(app: &TestApp) {
         .await;
     assert_eq!(ticket["kind"], "incident");
     assert_eq!(ticket["channel"], "portal");
+    assert_eq!(ticket["language"], "lv", "the page's language");
     assert_eq!(ticket["requester"]["email"], "anna@example.lv");
 
     let (_, _, html) = b.get(app, &location).await;
@@ -246,6 +247,16 @@ async fn request_scenario(app: &TestApp) {
     assert_eq!(s, StatusCode::SEE_OTHER);
     let location = location.unwrap();
     assert!(location.starts_with("/en/t/"), "{location}");
+    let admin = &staff.admin;
+    let (_, listed) = app
+        .get("/api/v1/tickets?institution=VID", Some(admin))
+        .await;
+    let id = listed["items"][0]["id"].as_i64().unwrap();
+    let (_, ticket) = app.get(&format!("/api/v1/tickets/{id}"), Some(admin)).await;
+    assert_eq!(
+        ticket["language"], "en",
+        "a request from the English page is in English: {ticket}"
+    );
     let (_, _, html) = en.get(app, &location).await;
     assert!(
         html.contains("Request received") && html.contains("Tax return question"),

@@ -251,6 +251,7 @@ async fn workspace_scenario(app: &TestApp) {
         ("name", "Pēteris Kalniņš"),
         ("email", ""),
         ("phone", ""),
+        ("language", "en"),
         ("resolved", "yes"),
         ("resolution", "Iesniegums pieņemts."),
     ];
@@ -282,6 +283,12 @@ async fn workspace_scenario(app: &TestApp) {
     assert_eq!(ticket["channel"], "in_person");
     assert_eq!(ticket["location"], location_id.as_str());
     assert_eq!(ticket["status"], "resolved");
+    assert_eq!(ticket["language"], "en", "the language staff chose");
+    let (_, _, html) = b.get(app, &location).await;
+    assert!(
+        html.contains("Saziņas valoda") && html.contains("angļu"),
+        "the ticket page shows the language: {html}"
+    );
 
     // English workspace.
     let (s, _, html) = b.get(app, "/en/staff?queue=recent").await;
