@@ -10,7 +10,7 @@ pub mod assistant;
 pub mod auth;
 pub mod error;
 pub mod extract;
-pub mod i18n;
+pub use atbalsts_i18n as i18n;
 pub mod kb_edit;
 pub mod limits;
 pub mod metrics;

@@ -3,8 +3,7 @@
 //! `locales/{lv,en}/notices.ftl`. Every face that performs these changes (the
 //! JSON API, the workspace, the demo loader) words them here, so they match.
 
-use crate::i18n::Catalog;
-use atbalsts_search::Lang;
+use crate::i18n::{Catalog, Lang};
 use std::sync::LazyLock;
 
 const LV: [&str; 1] = [include_str!("../locales/lv/notices.ftl")];

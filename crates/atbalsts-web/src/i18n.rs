@@ -1,7 +1,7 @@
 //! The interface's texts from the Fluent files in `locales/` (Latvian first,
 //! English second), read by the shared [`Catalog`].
 
-use atbalsts_http::i18n::Catalog;
+use atbalsts_http::i18n::{Catalog, Lang as TextLanguage};
 use atbalsts_search::Lang;
 use std::sync::LazyLock;
 
@@ -23,8 +23,8 @@ macro_rules! locale_files {
 const LV: [&str; 7] = locale_files!("lv");
 const EN: [&str; 7] = locale_files!("en");
 
-static LATVIAN: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(Lang::Lv, &LV));
-static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(Lang::En, &EN));
+static LATVIAN: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::Lv, &LV));
+static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::En, &EN));
 
 fn catalog(lang: Lang) -> &'static Catalog {
     match lang {

@@ -1,9 +1,9 @@
 //! Texts from Fluent files, Latvian first and English second, with CLDR
-//! plural rules for each language. Each face keeps its own files (the web
-//! its interface, this crate the notices every face sends); this is the one
-//! way both read them.
+//! plural rules for each language. Each part keeps its own files (the web
+//! its interface, `atbalsts-http` the notices every face sends, the channels
+//! their e-mail); this is the one way all of them read them.
 
-use atbalsts_search::Lang;
+pub use atbalsts_domain::language::TextLanguage as Lang;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
