@@ -5,10 +5,14 @@
 //! and give it what to send.
 
 pub mod classify;
+pub mod compose;
 pub mod parse;
 mod prepare;
 mod repair;
+pub mod send;
 mod text;
 
 pub use classify::{AutoReason, classify, classify_headers};
+pub use compose::{AutoSubmitted, ComposeError, Outgoing, compose, new_message_id};
 pub use parse::{Attachment, Mailbox, ParseError, ParsedMail, parse};
+pub use send::{Relay, RelayConfig, RelayConfigError, SendError, TlsMode};
