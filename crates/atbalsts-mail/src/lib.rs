@@ -10,9 +10,11 @@ pub mod parse;
 mod prepare;
 mod repair;
 pub mod send;
+pub mod server;
 mod text;
 
 pub use classify::{AutoReason, classify, classify_headers};
 pub use compose::{AutoSubmitted, ComposeError, Outgoing, compose, new_message_id};
 pub use parse::{Attachment, Mailbox, ParseError, ParsedMail, parse};
 pub use send::{Relay, RelayConfig, RelayConfigError, SendError, TlsMode};
+pub use server::{DeliverError, Envelope, Intake, RecipientCheck, ServerConfig, serve};
