@@ -14,6 +14,7 @@ pub mod kb;
 pub mod language;
 pub mod legal;
 pub mod lifecycle;
+pub mod notice;
 pub mod rating;
 pub mod refusal;
 pub mod routing;

@@ -109,6 +109,10 @@ codes! {
     CalendarEntryExists = "calendar.entry_exists",
     /// A legal rule taking effect on that day exists already.
     LegalRuleExists = "legal_rule.exists",
+    /// Only a quarantined message can be released or deleted.
+    MailNotQuarantined = "mail.not_quarantined",
+    /// An e-mail address belongs to another support group already.
+    MailAddressTaken = "mail.address_taken",
 }
 
 impl fmt::Display for Code {

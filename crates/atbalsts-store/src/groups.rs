@@ -50,6 +50,8 @@ pub struct GroupConfig {
     pub assignment: Assignment,
     /// Added to the group (members are never removed here; see `set_group_members`).
     pub members: Vec<i64>,
+    /// Where people write to the group; mail about its tickets goes out from the first.
+    pub email_addresses: Vec<String>,
 }
 
 impl GroupConfig {
@@ -69,6 +71,7 @@ impl GroupConfig {
             hours: None,
             assignment: Assignment::Manual,
             members: Vec::new(),
+            email_addresses: Vec::new(),
         }
     }
 }
@@ -91,6 +94,8 @@ pub struct GroupDetails {
     pub assignment: Assignment,
     /// How many people are in the group.
     pub members: i64,
+    /// Its e-mail addresses, in alphabetical order.
+    pub email_addresses: Vec<String>,
 }
 
 impl GroupDetails {
@@ -142,7 +147,7 @@ macro_rules! group_columns {
 }
 
 /// Every link of the groups chosen by `$where` (a condition on `g`), as
-/// (group, which, value) with which = `s`ervice, `c`hannel or `l`ocation.
+/// (group, which, value) with which = `s`ervice, `c`hannel, `l`ocation or `e`-mail address.
 macro_rules! links_sql {
     ($where:expr) => {
         concat!(
@@ -151,6 +156,8 @@ macro_rules! links_sql {
             " UNION ALL SELECT x.group_code, 'c', x.channel FROM group_channels x JOIN support_groups g ON g.code = x.group_code WHERE ",
             $where,
             " UNION ALL SELECT x.group_code, 'l', x.location FROM group_locations x JOIN support_groups g ON g.code = x.group_code WHERE ",
+            $where,
+            " UNION ALL SELECT x.group_code, 'e', x.address FROM group_email_addresses x JOIN support_groups g ON g.code = x.group_code WHERE ",
             $where,
         )
     };
@@ -221,6 +228,7 @@ pub(crate) fn assemble(
                 let mut services = Vec::new();
                 let mut channels = Vec::new();
                 let mut locations = Vec::new();
+                let mut email_addresses = Vec::new();
                 for (_, which, value) in links.iter().filter(|(g, _, _)| *g == code) {
                     match which.as_str() {
                         "s" => services.push(value.clone()),
@@ -228,10 +236,12 @@ pub(crate) fn assemble(
                             Channel::parse(value)
                                 .ok_or_else(|| corrupt("channel", &code, value))?,
                         ),
+                        "e" => email_addresses.push(value.clone()),
                         _ => locations.push(value.clone()),
                     }
                 }
                 services.sort();
+                email_addresses.sort();
                 channels.sort_by_key(|c| c.as_str());
                 locations.sort();
                 Ok(GroupDetails {
@@ -251,6 +261,7 @@ pub(crate) fn assemble(
                     locations,
                     hours,
                     members,
+                    email_addresses,
                 })
             },
         )
@@ -578,6 +589,7 @@ impl Store {
             ("locations", g.locations.len()),
             ("languages", g.languages.len()),
             ("members", g.members.len()),
+            ("email_addresses", g.email_addresses.len()),
         ] {
             if n > MAX_LINKS {
                 shape.push(field, format!("at most {MAX_LINKS} entries"));
@@ -588,6 +600,7 @@ impl Store {
             return Err(StoreError::invalid(e.0));
         }
         let mut errors = e.0;
+        let addresses = crate::mail::addresses::checked(&g.email_addresses, &mut errors);
         let languages = serde_json::to_string(&dedup(&g.languages))
             .map_err(|err| StoreError::Corrupt(err.to_string()))?;
         let services = dedup(&g.services);
@@ -672,6 +685,7 @@ impl Store {
                     ));
                 }
             }
+            crate::mail::addresses::check_owners!(&mut *tx, g.code.trim(), &addresses, errors);
             if !errors.is_empty() {
                 return Err(StoreError::invalid(errors));
             }
@@ -694,7 +708,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             let code = g.code.trim();
-            for table in ["group_services", "group_channels", "group_locations"] {
+            for table in [
+                "group_services",
+                "group_channels",
+                "group_locations",
+                "group_email_addresses",
+            ] {
                 sqlx::query(&format!("DELETE FROM {table} WHERE group_code = $1"))
                     .bind(code)
                     .execute(&mut *tx)
@@ -720,6 +739,15 @@ impl Store {
                     .bind(l)
                     .execute(&mut *tx)
                     .await?;
+            }
+            for a in &addresses {
+                sqlx::query(
+                    "INSERT INTO group_email_addresses (address, group_code) VALUES ($1, $2)",
+                )
+                .bind(a)
+                .bind(code)
+                .execute(&mut *tx)
+                .await?;
             }
             for m in &g.members {
                 sqlx::query(

@@ -438,11 +438,33 @@ impl Store {
     pub async fn ticket_id_by_access_token(&self, token: &str) -> Result<Option<i64>> {
         let hash = token_hash(token);
         Ok(on_pool!(self, |pool| {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM tickets WHERE access_token_hash = $1")
-                .bind(&hash)
-                .fetch_optional(pool)
-                .await?
+            // The link given at creation, or one the desk sent later (in an e-mail).
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM tickets WHERE access_token_hash = $1 \
+                 UNION ALL SELECT ticket_id FROM ticket_access_links WHERE token_hash = $1",
+            )
+            .bind(&hash)
+            .fetch_optional(pool)
+            .await?
         }))
+    }
+
+    /// A new private link to `ticket` for its requester (an e-mail carries it:
+    /// the secret of the creation was shown once and is not kept).
+    pub async fn issue_access_link(&self, ticket: i64) -> Result<String> {
+        let token = new_secret();
+        let now = now_micros();
+        in_tx!(self, |tx| {
+            sqlx::query(
+                "INSERT INTO ticket_access_links (token_hash, ticket_id, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(token_hash(&token))
+            .bind(ticket)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(token)
     }
 
     /// A queue: tickets matching `filter` that `actor` may see, newest first
@@ -665,15 +687,16 @@ impl Store {
             .await?;
 
             let (actor_kind, actor_id, actor_name) = actor_ref(actor, &row.requester_name);
+            let mut message_id: Option<i64> = None;
             if let Some(m) = &outcome.message {
                 let channel = if actor_kind == "requester" {
                     row.channel.as_str()
                 } else {
                     "portal"
                 };
-                sqlx::query(
+                message_id = Some(sqlx::query_scalar(
                     "INSERT INTO ticket_messages (ticket_id, author_kind, author_user_id, author_name, internal, \
-                     channel, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     channel, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
                 )
                 .bind(id)
                 .bind(actor_kind)
@@ -683,10 +706,15 @@ impl Store {
                 .bind(channel)
                 .bind(&m.body)
                 .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                .fetch_one(&mut *tx)
+                .await?);
             }
             let (event_kind, data) = &outcome.event;
+            // The event names its message, so what it causes (an e-mail) quotes that one.
+            let mut data = data.clone();
+            if let (Some(mid), Some(map)) = (message_id, data.as_object_mut()) {
+                map.insert("message".into(), serde_json::json!(mid));
+            }
             sqlx::query(
                 "INSERT INTO ticket_events (ticket_id, at, actor_kind, actor_id, actor_name, kind, data) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -67,6 +67,8 @@ struct GroupData {
     hours: Option<String>,
     #[serde(default)]
     assignment: Assignment,
+    #[serde(default)]
+    email_addresses: Vec<String>,
 }
 
 fn latvian() -> Vec<String> {
@@ -278,6 +280,7 @@ pub async fn load(store: &Store) -> anyhow::Result<Logins> {
             hours: g.hours.clone(),
             assignment: g.assignment,
             members: ids,
+            email_addresses: g.email_addresses.clone(),
         };
         store
             .save_group(&config)

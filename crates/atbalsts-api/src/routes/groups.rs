@@ -70,6 +70,8 @@ pub struct SupportGroup {
     pub assignment: Assignment,
     /// How many people are in the group.
     pub members: i64,
+    /// Where people write to the group; mail about its tickets goes out from the first.
+    pub email_addresses: Vec<String>,
 }
 
 const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -135,6 +137,7 @@ fn shaped(g: GroupDetails) -> ApiResult<SupportGroup> {
         hours,
         assignment: g.assignment,
         members: g.members,
+        email_addresses: g.email_addresses,
     })
 }
 
@@ -228,6 +231,9 @@ pub struct GroupBody {
     /// Staff ids to add as members.
     #[serde(default)]
     members: Vec<i64>,
+    /// Addresses the group receives e-mail at (each belongs to one group).
+    #[serde(default)]
+    email_addresses: Vec<String>,
 }
 
 /// Create or change a support group: its services, channels, locations,
@@ -266,6 +272,7 @@ pub async fn save(
         hours: b.hours.filter(|h| !h.trim().is_empty()),
         assignment: b.assignment,
         members: b.members,
+        email_addresses: b.email_addresses,
     };
     s.store.save_group(&config).await?;
     Ok(axum::http::StatusCode::NO_CONTENT)

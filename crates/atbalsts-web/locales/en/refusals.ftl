@@ -37,3 +37,5 @@ refusal-conversation-handed-over = This conversation has already been handed ove
 refusal-idempotency-key-reused = The Idempotency-Key has already been used for a different request; use a new one.
 refusal-calendar-entry-exists = The calendar already has an entry of this kind on this day.
 refusal-legal-rule-exists = A rule taking effect on this day already exists.
+refusal-mail-not-quarantined = Only a message in quarantine can be released or deleted.
+refusal-mail-address-taken = This e-mail address belongs to another support group already.

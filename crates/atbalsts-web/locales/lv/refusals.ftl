@@ -37,3 +37,5 @@ refusal-conversation-handed-over = Šī saruna jau ir nodota darbiniekam.
 refusal-idempotency-key-reused = Atslēga Idempotency-Key jau ir izmantota citam pieprasījumam; izmantojiet jaunu.
 refusal-calendar-entry-exists = Kalendārā šajā dienā jau ir šāda veida ieraksts.
 refusal-legal-rule-exists = Jau ir noteikums, kas stājas spēkā šajā dienā.
+refusal-mail-not-quarantined = Atbrīvot vai dzēst var tikai karantīnā esošu vēstuli.
+refusal-mail-address-taken = Šī e-pasta adrese jau pieder citai atbalsta grupai.
