@@ -340,6 +340,7 @@ impl Store {
                     // The person is answered in the language they asked in.
                     language: atbalsts_domain::language::check_code(&session.lang)
                         .unwrap_or_else(|_| atbalsts_domain::language::DEFAULT.to_string()),
+                    group: None,
                 },
                 None,
             )

@@ -60,3 +60,49 @@ impl Store {
         Ok(())
     }
 }
+
+/// What a notice about a ticket needs to know, read without an actor: the
+/// dispatcher works for the desk, not for a person.
+#[derive(Debug, Clone)]
+pub struct NoticeFacts {
+    pub ticket: crate::model::Ticket,
+    /// The message the event names, as (author name, body), when there is one.
+    pub message: Option<(String, String)>,
+}
+
+impl Store {
+    /// The ticket of an event and the message it names.
+    pub async fn notice_facts(
+        &self,
+        ticket: i64,
+        message: Option<i64>,
+    ) -> Result<Option<NoticeFacts>> {
+        let Some(ticket) = self.ticket_by_id(ticket).await? else {
+            return Ok(None);
+        };
+        let message = match message {
+            Some(id) => on_pool!(self, |pool| {
+                sqlx::query_as::<_, (String, String)>(
+                    "SELECT author_name, body FROM ticket_messages WHERE id = $1 AND internal = FALSE",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
+            }),
+            None => None,
+        };
+        Ok(Some(NoticeFacts { ticket, message }))
+    }
+
+    /// A staff member's e-mail address and name, when the account is active.
+    pub async fn staff_address(&self, user: i64) -> Result<Option<(String, String)>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT email, name FROM users WHERE id = $1 AND active = TRUE",
+            )
+            .bind(user)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+}

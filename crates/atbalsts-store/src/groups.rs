@@ -368,6 +368,17 @@ impl Store {
         // Groups change a few times a year; routing reads them from the cache.
         let setup = self.cached_clock_setup().await?;
         let groups = &setup.profiles;
+        if let Some(code) = &new.group
+            && let Some(g) = groups
+                .iter()
+                .find(|g| &g.code == code && g.institution == new.institution)
+        {
+            return Ok(Some(RoutedTicket {
+                group: g.code.clone(),
+                assignment: g.assignment,
+                reason: serde_json::json!({"group": g.code, "criteria": ["addressed"]}),
+            }));
+        }
         let req = route_request(
             &new.institution,
             new.service.as_deref(),

@@ -37,6 +37,9 @@ pub struct NewTicket {
     pub requester: NewRequester,
     /// The requester's language, ISO 639-1 (`lv` when nothing says otherwise).
     pub language: String,
+    /// The support group the request was addressed to (an e-mail address of
+    /// one); `None`: routing picks.
+    pub group: Option<String>,
 }
 
 /// The register codes a new ticket refers to.
@@ -416,7 +419,7 @@ impl Store {
         }
     }
 
-    async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>> {
+    pub(crate) async fn ticket_by_id(&self, id: i64) -> Result<Option<Ticket>> {
         let row = on_pool!(self, |pool| fetch_ticket_row!(pool, id));
         row.map(TicketRow::into_ticket).transpose()
     }
@@ -444,6 +447,18 @@ impl Store {
                  UNION ALL SELECT ticket_id FROM ticket_access_links WHERE token_hash = $1",
             )
             .bind(&hash)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The id of the ticket numbered `number` (e.g. `2026-000123`) with its requester's e-mail.
+    pub async fn ticket_by_number(&self, number: &str) -> Result<Option<(i64, Option<String>)>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, (i64, Option<String>)>(
+                "SELECT t.id, c.email FROM tickets t JOIN contacts c ON c.id = t.requester_id WHERE t.number = $1",
+            )
+            .bind(number)
             .fetch_optional(pool)
             .await?
         }))

@@ -330,6 +330,7 @@ async fn submit(
         },
         // The page's language is the one the person chose to write in.
         language: lang.code().to_string(),
+        group: None,
     };
     // A form sent twice (a double click, a reload) makes one ticket, not two.
     let idem = (form.form_id.len() >= 16 && form.form_id.len() <= 100).then(|| IdempotencyKey {

@@ -371,6 +371,7 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
             personal_code: None,
         },
         language: t.language,
+        group: None,
     };
     let created = store.create_ticket(&creator, new, None).await?;
     let id = created.ticket.id;

@@ -1,6 +1,7 @@
 //! `atbalsts`: the support desk's one binary.
 
 mod demo;
+mod mail;
 mod settings;
 
 /// glibc's allocator took a fifth of the instructions of a ticket create in a
@@ -52,6 +53,8 @@ enum Command {
         /// Address to listen on [default: 127.0.0.1:8080]; port 0 picks a free port.
         #[arg(long, value_name = "ADDR")]
         listen: Option<String>,
+        #[command(flatten)]
+        mail: mail::MailArgs,
     },
     /// Start a fresh demo instance with bundled sample data.
     Demo {
@@ -67,6 +70,13 @@ enum Command {
         /// without it a random one is made and printed.
         #[arg(long, env = "ATBALSTS_DEMO_PASSWORD", hide_env_values = true)]
         staff_password: Option<String>,
+        #[command(flatten)]
+        mail: mail::MailArgs,
+    },
+    /// The e-mail channel.
+    Mail {
+        #[command(subcommand)]
+        what: MailCommand,
     },
     /// Rebuild this node's search index from the database (stop the server first).
     Reindex {
@@ -87,6 +97,22 @@ enum Command {
     User {
         #[command(subcommand)]
         what: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum MailCommand {
+    /// Store one message read from standard input, for an MTA to pipe into;
+    /// exits 0 when stored and 75 (EX_TEMPFAIL) when not, so the MTA retries.
+    Deliver {
+        /// The envelope recipient (one of the groups' addresses).
+        #[arg(long, value_name = "ADDR")]
+        recipient: String,
+        /// The envelope sender (empty or <> for the null sender).
+        #[arg(long, value_name = "ADDR")]
+        sender: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
     },
 }
 
@@ -223,11 +249,15 @@ async fn serve(
         secure_cookies: settings.secure_cookies,
         ..atbalsts_http::HttpConfig::default()
     };
-    // Background jobs (SLA, auto-close, notifications) run on every node; the
+    let channels = mail::channels(store.clone(), settings, &format!("http://{addr}"))?;
+    let mail = mail::start(&channels, settings).await?;
+    // Background jobs (SLA, auto-close, mail) run on every node; the
     // queue hands each job to one of them.
     let worker = atbalsts_store::jobs::Worker::spawn(
         store.clone(),
-        atbalsts_store::sla_jobs::register(atbalsts_store::jobs::Handlers::new()),
+        channels.register(atbalsts_store::sla_jobs::register(
+            atbalsts_store::jobs::Handlers::new(),
+        )),
         atbalsts_store::jobs::WorkerConfig {
             auto_close_after_days: (settings.auto_close_after_days > 0)
                 .then_some(settings.auto_close_after_days),
@@ -240,6 +270,7 @@ async fn serve(
     );
     let served = atbalsts::serve(listener, store.clone(), &config, shutdown_signal()).await;
     // Running jobs get a short grace before the pools close under them.
+    mail.stop().await;
     worker.stop().await;
     served?;
     store.close().await;
@@ -312,7 +343,13 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings.log);
     match cli.command {
-        Command::Serve { storage, listen } => {
+        Command::Serve {
+            storage,
+            listen,
+            mail,
+        } => {
+            let mut settings = settings;
+            mail.apply(&mut settings);
             let store = open(&settings, &storage).await?;
             serve(
                 store,
@@ -332,6 +369,7 @@ async fn main() -> anyhow::Result<()> {
             database_url,
             listen,
             staff_password,
+            mail,
         } => {
             let staff_password = match staff_password {
                 Some(p) => {
@@ -354,6 +392,7 @@ async fn main() -> anyhow::Result<()> {
             let mut logins = demo::load(&store).await?;
             demo::set_passwords(&store, &mut logins, &staff_password).await?;
             let mut settings = settings;
+            mail.apply(&mut settings);
             settings
                 .handoff_institution
                 .get_or_insert_with(|| demo::CENTRAL_HELP_DESK.to_string());
@@ -365,6 +404,17 @@ async fn main() -> anyhow::Result<()> {
                 |url| demo::print_welcome(url, &logins),
             )
             .await
+        }
+        Command::Mail {
+            what:
+                MailCommand::Deliver {
+                    recipient,
+                    sender,
+                    storage,
+                },
+        } => {
+            let store = open(&settings, &storage).await;
+            std::process::exit(mail::deliver(store, &recipient, sender).await)
         }
         Command::Migrate { storage } => {
             open(&settings, &storage).await?;

@@ -26,12 +26,25 @@ pub struct Settings {
     /// Close resolved tickets this many days after resolution (the background
     /// job worker); 0 turns the auto-close off.
     pub auto_close_after_days: u32,
+    /// Relay for outgoing mail: `smtp://host:port`, `?tls=starttls`, `smtps://`,
+    /// `user:password@`; none: mail stays in the outbox.
+    pub smtp_relay: Option<String>,
+    /// The address the desk writes from.
+    pub mail_from: String,
+    /// Address of the built-in SMTP listener (off when absent), e.g. `0.0.0.0:2525`.
+    pub smtp_listen: Option<String>,
+    /// The public address of the site, for links in e-mail.
+    pub public_url: Option<String>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 13] = [
+    "smtp_relay",
+    "mail_from",
+    "smtp_listen",
+    "public_url",
     "listen",
     "data_dir",
     "database_url",
@@ -53,7 +66,8 @@ impl Settings {
             .set_default("public_creates_per_minute", 30)?
             .set_default("assistant_questions_per_minute", 300)?
             .set_default("secure_cookies", true)?
-            .set_default("auto_close_after_days", 7)?;
+            .set_default("auto_close_after_days", 7)?
+            .set_default("mail_from", "atbalsts@localhost")?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

@@ -153,6 +153,7 @@ impl CreateTicketBody {
             priority: priority.unwrap_or(Priority::Normal),
             level: level.unwrap_or(Level::Specialist),
             language: e.language("language", self.language.as_deref()),
+            group: None,
         };
         e.finish(new)
     }

@@ -215,6 +215,7 @@ pub fn ticket(subject: &str) -> NewTicket {
             personal_code: None,
         },
         language: "lv".into(),
+        group: None,
     }
 }
 

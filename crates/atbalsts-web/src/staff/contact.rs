@@ -307,6 +307,7 @@ pub async fn submit(
             personal_code: None,
         },
         language: (*language).into(),
+        group: None,
     };
     let created = match s.store.create_ticket(&actor, new, None).await {
         Ok(c) => c,

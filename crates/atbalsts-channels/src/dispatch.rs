@@ -1,0 +1,67 @@
+//! The dispatcher: takes ticket events from `event_dispatch` in order and
+//! writes what they cause. One loop per node; nodes taking the same event
+//! write nothing twice (the outbox keeps one message per cause).
+
+use crate::Channels;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// A running dispatcher; [`Dispatcher::stop`] ends it after its current batch.
+pub struct Dispatcher {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Dispatcher {
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl Channels {
+    /// Dispatch one batch; returns how many events were taken.
+    pub async fn dispatch_once(&self) -> Result<usize, atbalsts_store::StoreError> {
+        let events = self.store.pending_events(200).await?;
+        let mut done = Vec::with_capacity(events.len());
+        for e in &events {
+            match self.notify(e).await {
+                Ok(_) => done.push(e.event_id),
+                // Left for the next pass; one bad event does not hold the others.
+                Err(err) => {
+                    tracing::warn!(event = e.event_id, error = %err, "event not dispatched")
+                }
+            }
+        }
+        self.store.events_dispatched(&done).await?;
+        Ok(done.len())
+    }
+
+    /// Run the dispatcher every `every` until stopped.
+    pub fn spawn_dispatcher(&self, every: Duration) -> Dispatcher {
+        let (stop, mut stopped) = watch::channel(false);
+        let me = self.clone();
+        let task = tokio::spawn(async move {
+            loop {
+                let busy = match me.dispatch_once().await {
+                    Ok(n) => n > 0,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "dispatch failed");
+                        false
+                    }
+                };
+                if busy {
+                    continue;
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stopped.changed() => break,
+                }
+                if *stopped.borrow() {
+                    break;
+                }
+            }
+        });
+        Dispatcher { stop, task }
+    }
+}
