@@ -113,9 +113,7 @@ impl ImapError {
             | ImapError::Refused { .. } => true,
             // rustls reports certificate and protocol problems as its own error inside
             // io::Error; anything else (a reset, an early close) is the network's.
-            ImapError::Tls(e) => e
-                .get_ref()
-                .is_none_or(|inner| !inner.is::<rustls::Error>()),
+            ImapError::Tls(e) => e.get_ref().is_none_or(|inner| !inner.is::<rustls::Error>()),
             ImapError::ServerName { .. }
             | ImapError::StartTls(_)
             | ImapError::Auth { .. }
@@ -238,9 +236,13 @@ async fn fetch_raw(
 async fn open(cfg: &MailboxConfig) -> Result<Session<Stream>, ImapError> {
     let t = cfg.timeout;
     let addr = format!("{}:{}", cfg.host, cfg.port);
-    let tcp = step(t, "connecting", TcpStream::connect((cfg.host.as_str(), cfg.port)))
-        .await?
-        .map_err(|source| ImapError::Connect { addr, source })?;
+    let tcp = step(
+        t,
+        "connecting",
+        TcpStream::connect((cfg.host.as_str(), cfg.port)),
+    )
+    .await?
+    .map_err(|source| ImapError::Connect { addr, source })?;
     let stream: Stream = match cfg.tls {
         ImapTls::Implicit => Box::new(tls(cfg, tcp).await?),
         ImapTls::None | ImapTls::StartTls => Box::new(tcp),
@@ -248,14 +250,18 @@ async fn open(cfg: &MailboxConfig) -> Result<Session<Stream>, ImapError> {
     let mut client = Client::new(stream);
     greeting(&mut client, t).await?;
     if cfg.tls == ImapTls::StartTls {
-        step(t, "STARTTLS", client.run_command_and_check_ok("STARTTLS", None))
-            .await?
-            .map_err(|e| match e {
-                async_imap::error::Error::No(d) | async_imap::error::Error::Bad(d) => {
-                    ImapError::StartTls(d)
-                }
-                other => command_error("STARTTLS", other),
-            })?;
+        step(
+            t,
+            "STARTTLS",
+            client.run_command_and_check_ok("STARTTLS", None),
+        )
+        .await?
+        .map_err(|e| match e {
+            async_imap::error::Error::No(d) | async_imap::error::Error::Bad(d) => {
+                ImapError::StartTls(d)
+            }
+            other => command_error("STARTTLS", other),
+        })?;
         // No greeting follows STARTTLS (RFC 3501, 6.2.1); the client starts afresh.
         let tcp = client.into_inner();
         client = Client::new(Box::new(tls(cfg, tcp).await?));

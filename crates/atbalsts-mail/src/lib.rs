@@ -15,8 +15,8 @@ pub mod server;
 mod text;
 
 pub use classify::{AutoReason, classify, classify_headers};
-pub use imap::{ImapError, ImapTls, MailboxConfig, poll_mailbox};
 pub use compose::{AutoSubmitted, ComposeError, Outgoing, compose, new_message_id};
+pub use imap::{ImapError, ImapTls, MailboxConfig, poll_mailbox};
 pub use parse::{Attachment, Mailbox, ParseError, ParsedMail, parse};
 pub use send::{Relay, RelayConfig, RelayConfigError, SendError, TlsMode};
 pub use server::{DeliverError, Envelope, Intake, RecipientCheck, ServerConfig, serve};
