@@ -147,9 +147,16 @@ where
     let mut session = open(cfg).await?;
     let outcome = take_unseen(&mut session, cfg, limit, &mut take).await;
     // Logging out only spares the server a dangling session; what was taken stands
-    // either way, and a broken connection has already been reported.
-    if let Err(e) = step(cfg.timeout, "LOGOUT", session.logout()).await {
-        tracing::debug!(host = %cfg.host, error = %e, "IMAP logout failed");
+    // either way. After a network failure it would just wait out another timeout.
+    let broken = matches!(
+        outcome,
+        Err(ImapError::Connection { .. } | ImapError::Timeout { .. })
+    );
+    if !broken {
+        let logout = step(cfg.timeout, "LOGOUT", session.logout()).await;
+        if let Err(e) = logout.and_then(|r| r.map_err(|e| command_error("LOGOUT", e))) {
+            tracing::debug!(host = %cfg.host, error = %e, "IMAP logout failed");
+        }
     }
     outcome
 }

@@ -397,3 +397,18 @@ fn debug_does_not_show_the_secret() {
     assert!(!shown.contains("s3cret-parole"), "{shown}");
     assert!(shown.contains("imap.example.lv"), "{shown}");
 }
+
+#[test]
+fn polling_can_run_on_a_spawned_task() {
+    fn assert_send<T: Send>(_: &T) {}
+    let cfg = MailboxConfig {
+        host: "127.0.0.1".to_string(),
+        port: 1,
+        tls: ImapTls::StartTls,
+        user: USER.to_string(),
+        secret: "x".to_string(),
+        folder: "INBOX".to_string(),
+        timeout: Duration::from_secs(1),
+    };
+    assert_send(&poll_mailbox(&cfg, 1, |_raw| ready(Ok::<(), String>(()))));
+}
