@@ -3,21 +3,8 @@
 //! write nothing twice (the outbox keeps one message per cause).
 
 use crate::Channels;
+use crate::background::Background;
 use std::time::Duration;
-use tokio::sync::watch;
-
-/// A running dispatcher; [`Dispatcher::stop`] ends it after its current batch.
-pub struct Dispatcher {
-    stop: watch::Sender<bool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Dispatcher {
-    pub async fn stop(self) {
-        let _ = self.stop.send(true);
-        let _ = self.task.await;
-    }
-}
 
 impl Channels {
     /// Dispatch one batch; returns how many events were taken.
@@ -37,31 +24,20 @@ impl Channels {
         Ok(done.len())
     }
 
-    /// Run the dispatcher every `every` until stopped.
-    pub fn spawn_dispatcher(&self, every: Duration) -> Dispatcher {
-        let (stop, mut stopped) = watch::channel(false);
+    /// Run the dispatcher every `every` (at once again while there is work) until stopped.
+    pub fn spawn_dispatcher(&self, every: Duration) -> Background {
         let me = self.clone();
-        let task = tokio::spawn(async move {
-            loop {
-                let busy = match me.dispatch_once().await {
+        Background::every(every, move || {
+            let me = me.clone();
+            async move {
+                match me.dispatch_once().await {
                     Ok(n) => n > 0,
                     Err(e) => {
                         tracing::warn!(error = %e, "dispatch failed");
                         false
                     }
-                };
-                if busy {
-                    continue;
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep(every) => {}
-                    _ = stopped.changed() => break,
-                }
-                if *stopped.borrow() {
-                    break;
                 }
             }
-        });
-        Dispatcher { stop, task }
+        })
     }
 }

@@ -23,6 +23,8 @@ enum Outcome {
     Created(i64, String),
     Threaded(i64),
     Ignored(AutoReason),
+    /// The same message taken in before (an IMAP poll or an SMTP retry after a lost answer).
+    Duplicate(Option<i64>),
     Quarantined(String),
 }
 
@@ -83,13 +85,22 @@ impl Channels {
                 settled.status = InboundStatus::Threaded;
                 settled.ticket_id = Some(ticket);
             }
+            Outcome::Duplicate(ticket) => {
+                settled.status = InboundStatus::AutoIgnored;
+                settled.reason = Some("duplicate".into());
+                settled.ticket_id = ticket;
+            }
             Outcome::Ignored(reason) => {
                 settled.status = InboundStatus::AutoIgnored;
                 settled.reason = Some(reason.as_str().to_string());
             }
             Outcome::Quarantined(reason) => settled.reason = Some(reason),
         }
-        if let (Some(ticket), Some(id)) = (settled.ticket_id, &settled.message_id) {
+        if let (Some(ticket), Some(id), false) = (
+            settled.ticket_id,
+            &settled.message_id,
+            settled.status == InboundStatus::AutoIgnored,
+        ) {
             self.store
                 .remember_message_id(id, ticket)
                 .await
@@ -142,6 +153,11 @@ impl Channels {
             ));
         };
         let sender = normalise_address(&from.address);
+        if let Some(id) = &mail.message_id
+            && let Some(ticket) = self.store.claim_message_id(record.id, id).await?
+        {
+            return Ok(Outcome::Duplicate(ticket));
+        }
         let hour_ago = atbalsts_store::now_micros() - 3_600_000_000;
         if !released
             && self.store.mail_from_since(&sender, hour_ago).await?
@@ -225,8 +241,11 @@ impl Channels {
                 .map(|m| m.address.clone()),
         );
         candidates.extend(mail.delivered_to.iter().cloned());
-        let mut group = None;
-        for c in &candidates {
+        let mut group = match &record.group {
+            Some(code) => self.store.addressed_group(code).await?,
+            None => None,
+        };
+        for c in candidates.iter().filter(|_| group.is_none()) {
             if let Some(g) = self.store.group_for_address(c).await? {
                 group = Some(g);
                 break;

@@ -5,7 +5,9 @@
 //! are dispatched ([`dispatch`]) into notices ([`notify`]) that the outbox
 //! delivers through the relay ([`outbox`]), or keeps when none is configured.
 
+pub mod background;
 pub mod dispatch;
+pub mod imap;
 pub mod intake;
 pub mod listener;
 pub mod notify;

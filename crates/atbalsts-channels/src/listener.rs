@@ -15,6 +15,7 @@ impl Channels {
         peer: Option<String>,
         mail_from: Option<String>,
         rcpt_to: Vec<String>,
+        group: Option<String>,
         raw: &[u8],
     ) -> Result<i64, atbalsts_store::StoreError> {
         let arrival = Arrival {
@@ -22,6 +23,7 @@ impl Channels {
             peer,
             envelope_from: mail_from,
             envelope_to: rcpt_to,
+            group,
         };
         self.store.receive_mail(&arrival, raw).await
     }
@@ -52,6 +54,7 @@ impl Intake for Channels {
             Some(envelope.peer.to_string()),
             envelope.mail_from,
             envelope.rcpt_to,
+            None,
             &raw,
         )
         .await

@@ -129,3 +129,26 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
         Ok(ClientIp(info.map(|c| c.0.ip())))
     }
 }
+
+/// A record id in the path (a received message, a mailbox): a positive whole number.
+pub struct RecordId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for RecordId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|e: PathRejection| ApiError::BadRequest(e.body_text()))?;
+        raw.parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(RecordId)
+            .ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "{raw:?} is not an id; ids are positive whole numbers"
+                ))
+            })
+    }
+}

@@ -19,6 +19,7 @@ fn arrival() -> Arrival {
         peer: Some("127.0.0.1:4000".into()),
         envelope_from: Some("anna@example.lv".into()),
         envelope_to: vec!["palidziba@pmlp.example.lv".into()],
+        group: None,
     }
 }
 

@@ -61,7 +61,8 @@ pub fn channels(store: Store, settings: &Settings, site: &str) -> anyhow::Result
 
 /// The running e-mail side of a node.
 pub struct Running {
-    dispatcher: atbalsts_channels::dispatch::Dispatcher,
+    dispatcher: atbalsts_channels::background::Background,
+    poller: atbalsts_channels::background::Background,
     listener: Option<(watch::Sender<bool>, tokio::task::JoinHandle<()>)>,
 }
 
@@ -71,6 +72,7 @@ impl Running {
             let _ = stop.send(true);
             let _ = task.await;
         }
+        self.poller.stop().await;
         self.dispatcher.stop().await;
     }
 }
@@ -78,6 +80,7 @@ impl Running {
 /// Start the dispatcher and, when configured, the SMTP listener (printing its address).
 pub async fn start(channels: &Channels, settings: &Settings) -> anyhow::Result<Running> {
     let dispatcher = channels.spawn_dispatcher(Duration::from_millis(500));
+    let poller = channels.spawn_poller(Duration::from_secs(settings.imap_poll_seconds.max(5)));
     let listener = match &settings.smtp_listen {
         None => None,
         Some(addr) => {
@@ -104,6 +107,7 @@ pub async fn start(channels: &Channels, settings: &Settings) -> anyhow::Result<R
     };
     Ok(Running {
         dispatcher,
+        poller,
         listener,
     })
 }
@@ -131,6 +135,7 @@ pub async fn deliver(store: anyhow::Result<Store>, recipient: &str, sender: Opti
         peer: None,
         envelope_from: sender.filter(|s| !s.is_empty() && s != "<>"),
         envelope_to: vec![recipient.to_string()],
+        group: None,
     };
     let code = match store.receive_mail(&arrival, &raw).await {
         Ok(id) => {

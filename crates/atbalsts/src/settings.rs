@@ -35,12 +35,15 @@ pub struct Settings {
     pub smtp_listen: Option<String>,
     /// The public address of the site, for links in e-mail.
     pub public_url: Option<String>,
+    /// Seconds between polls of the IMAP mailboxes (configured as data).
+    pub imap_poll_seconds: u64,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 13] = [
+const KEYS: [&str; 14] = [
+    "imap_poll_seconds",
     "smtp_relay",
     "mail_from",
     "smtp_listen",
@@ -67,7 +70,8 @@ impl Settings {
             .set_default("assistant_questions_per_minute", 300)?
             .set_default("secure_cookies", true)?
             .set_default("auto_close_after_days", 7)?
-            .set_default("mail_from", "atbalsts@localhost")?;
+            .set_default("mail_from", "atbalsts@localhost")?
+            .set_default("imap_poll_seconds", 60)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

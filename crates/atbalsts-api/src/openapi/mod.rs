@@ -3,7 +3,9 @@
 
 mod problems;
 
-use crate::routes::{assistant, calendars, clocks, groups, health, kb, registers, search, tickets};
+use crate::routes::{
+    assistant, calendars, clocks, groups, health, kb, mail, registers, search, tickets,
+};
 use axum::Json;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -22,6 +24,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         search::search, search::gaps, search::outcomes,
         assistant::query, assistant::handoff, assistant::helped,
         health::healthz, health::readyz, health::metrics,
+        mail::inbound, mail::release, mail::delete_inbound, mail::outbox, mail::ticket_mail,
+        mail::mailboxes, mail::add_mailbox, mail::remove_mailbox,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -33,6 +37,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "calendars", description = "Business calendars: working days, holidays, transfers and shortened days"),
         (name = "clocks", description = "SLA policies and the legal terms of written submissions"),
         (name = "operations", description = "Health and metrics"),
+        (name = "mail", description = "The e-mail channel: received mail and quarantine, the outbox, IMAP mailboxes"),
     )
 )]
 struct ApiDoc;

@@ -4,6 +4,7 @@ pub mod clocks;
 pub mod groups;
 pub mod health;
 pub mod kb;
+pub mod mail;
 pub mod registers;
 pub mod search;
 pub mod tickets;
@@ -71,5 +72,12 @@ pub fn api() -> Router<AppState> {
         .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/tickets/{id}/close", post(tickets::close))
         .route("/tickets/{id}/legal-term", post(tickets::extend_legal_term))
+        .route("/tickets/{id}/mail", get(mail::ticket_mail))
+        .route("/mail/inbound", get(mail::inbound))
+        .route("/mail/inbound/{id}", delete(mail::delete_inbound))
+        .route("/mail/inbound/{id}/release", post(mail::release))
+        .route("/mail/outbox", get(mail::outbox))
+        .route("/mailboxes", get(mail::mailboxes).post(mail::add_mailbox))
+        .route("/mailboxes/{id}", delete(mail::remove_mailbox))
         .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
 }

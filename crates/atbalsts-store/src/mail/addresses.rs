@@ -27,6 +27,19 @@ impl Store {
         }))
     }
 
+    /// A group by its code, with its first address ("" when it has none).
+    pub async fn addressed_group(&self, code: &str) -> Result<Option<AddressedGroup>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_as::<_, AddressedGroup>(
+                "SELECT COALESCE((SELECT MIN(a.address) FROM group_email_addresses a WHERE a.group_code = g.code), '') \
+                 AS address, g.code AS group_code, g.institution FROM support_groups g WHERE g.code = $1",
+            )
+            .bind(code)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// Every address of every group: the desk's own addresses (mail from them is a loop).
     pub async fn desk_addresses(&self) -> Result<Vec<AddressedGroup>> {
         Ok(on_pool!(self, |pool| {

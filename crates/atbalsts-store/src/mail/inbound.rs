@@ -22,6 +22,8 @@ pub struct Arrival {
     /// `None` for the null sender (`<>`).
     pub envelope_from: Option<String>,
     pub envelope_to: Vec<String>,
+    /// The group whose mailbox it came from (IMAP); otherwise the recipient decides.
+    pub group: Option<String>,
 }
 
 /// Where a message ended.
@@ -156,8 +158,8 @@ impl Store {
         let size = i64::try_from(raw.len()).unwrap_or(i64::MAX);
         Ok(in_tx!(self, |tx| {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO mail_inbound (received_at, source, peer, envelope_from, envelope_to, raw, size) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                "INSERT INTO mail_inbound (received_at, source, peer, envelope_from, envelope_to, raw, size, group_code) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(now)
             .bind(arrival.source)
@@ -166,6 +168,7 @@ impl Store {
             .bind(&to)
             .bind(raw)
             .bind(size)
+            .bind(&arrival.group)
             .fetch_one(&mut *tx)
             .await?;
             let job = NewJob::new(INTAKE_JOB, serde_json::json!({ "mail": id }), now)
@@ -196,6 +199,7 @@ impl Store {
             peer,
             envelope_from: mail.envelope_from.clone(),
             envelope_to: mail.envelope_to.clone(),
+            group: mail.group.clone(),
         };
         Ok((mail, arrival, raw))
     }
@@ -271,6 +275,42 @@ impl Store {
             None
         };
         Ok(InboundPage { items, next_after })
+    }
+
+    /// Claim `message_id` for the received message `id`. `None`: it is this
+    /// message's (now or from an earlier attempt); `Some(other)`: another copy
+    /// holds it, with that copy's ticket if it has one yet.
+    pub async fn claim_message_id(&self, id: i64, message_id: &str) -> Result<Option<Option<i64>>> {
+        let claimed = async {
+            in_tx!(self, |tx| {
+                sqlx::query(
+                    "UPDATE mail_inbound SET claimed_message_id = $2 WHERE id = $1 AND claimed_message_id IS NULL",
+                )
+                .bind(id)
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+            });
+            Ok::<_, StoreError>(())
+        }
+        .await;
+        match claimed {
+            Ok(()) => {}
+            Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {}
+            Err(e) => return Err(e),
+        }
+        let holder: Option<(i64, Option<i64>)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT id, ticket_id FROM mail_inbound WHERE claimed_message_id = $1")
+                .bind(message_id)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(match holder {
+            Some((holder, _)) if holder == id => None,
+            Some((_, ticket)) => Some(ticket),
+            // Deleted meanwhile: nothing to be a copy of.
+            None => None,
+        })
     }
 
     /// Messages taken in from `address` since `since` (microseconds): the flood check.

@@ -6,6 +6,7 @@
 
 pub mod addresses;
 pub mod inbound;
+pub mod mailboxes;
 pub mod outbound;
 pub mod settings;
 pub mod threads;

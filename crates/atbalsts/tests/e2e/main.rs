@@ -12,6 +12,7 @@ mod create;
 mod groups;
 mod kb;
 mod lifecycle;
+mod mail;
 mod operations;
 mod problems;
 mod queues;

@@ -1,0 +1,185 @@
+//! The e-mail channel's administration over HTTP: received mail with its
+//! outcome, quarantine released or deleted, the outbox, a ticket's mail, and
+//! mailboxes — each only for whom it is meant.
+
+use crate::harness::{TestApp, send};
+use crate::on_every_backend;
+use atbalsts_store::mail::inbound::{Arrival, InboundStatus, Settled};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+fn arrival() -> Arrival {
+    Arrival {
+        source: "deliver",
+        peer: None,
+        envelope_from: Some("anna@example.lv".into()),
+        envelope_to: vec!["palidziba@pmlp.example.lv".into()],
+        group: None,
+    }
+}
+
+async fn administration(app: &TestApp) {
+    let staff = app.staff().await;
+    let first = app
+        .store
+        .receive_mail(&arrival(), b"Subject: a\r\n\r\nA")
+        .await
+        .unwrap();
+    let second = app
+        .store
+        .receive_mail(&arrival(), b"no headers at all")
+        .await
+        .unwrap();
+    let quarantine = Settled {
+        status: InboundStatus::Quarantined,
+        reason: Some("unreadable".into()),
+        message_id: None,
+        from_address: None,
+        subject: None,
+        group: None,
+        ticket_id: None,
+    };
+    assert!(
+        app.store
+            .settle_mail(second, InboundStatus::Received, &quarantine)
+            .await
+            .unwrap()
+    );
+
+    // Only the system administrator sees received mail.
+    let (s, _) = app.get("/api/v1/mail/inbound", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, p) = app.get("/api/v1/mail/inbound", Some(&staff.pmlp)).await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("access.system_administrator"))
+    );
+    let (s, page) = app.get("/api/v1/mail/inbound", Some(&staff.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [second, first], "newest first");
+    let (_, page) = app
+        .get(
+            "/api/v1/mail/inbound?status=quarantined",
+            Some(&staff.admin),
+        )
+        .await;
+    assert_eq!(page["items"][0]["reason"], "unreadable");
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
+    let (_, page) = app
+        .get("/api/v1/mail/inbound?limit=1", Some(&staff.admin))
+        .await;
+    assert_eq!(page["next_after"], second);
+    for bad in ["?status=lost", "?limit=0", "?limit=999", "?after=-1"] {
+        let (s, p) = app
+            .get(&format!("/api/v1/mail/inbound{bad}"), Some(&staff.admin))
+            .await;
+        assert!(
+            s == StatusCode::UNPROCESSABLE_ENTITY || s == StatusCode::BAD_REQUEST,
+            "{bad}: {s} {p}"
+        );
+    }
+
+    // Quarantine: release puts it back to intake; only quarantined mail is deleted.
+    let (s, p) = app
+        .post(
+            &format!("/api/v1/mail/inbound/{first}/release"),
+            Some(&staff.admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::CONFLICT, Some("mail.not_quarantined"))
+    );
+    let (s, _) = send(app.req(
+        Method::DELETE,
+        &format!("/api/v1/mail/inbound/{second}"),
+        Some(&staff.admin),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, page) = app
+        .get("/api/v1/mail/inbound?status=deleted", Some(&staff.admin))
+        .await;
+    assert_eq!(page["items"][0]["id"], second);
+    let (s, _) = send(app.req(
+        Method::DELETE,
+        "/api/v1/mail/inbound/99999",
+        Some(&staff.admin),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _) = send(app.req(
+        Method::DELETE,
+        "/api/v1/mail/inbound/abc",
+        Some(&staff.admin),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+
+    // The outbox and a ticket's mail.
+    let (s, list) = app.get("/api/v1/mail/outbox", Some(&staff.admin)).await;
+    assert_eq!(s, StatusCode::OK, "{list}");
+    let (s, _) = app.get("/api/v1/mail/outbox", Some(&staff.pmlp)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (id, token) = app.citizen_ticket("PMLP-003", "Deklarēšana").await;
+    let (s, mail) = app
+        .get(&format!("/api/v1/tickets/{id}/mail"), Some(&staff.pmlp))
+        .await;
+    assert_eq!((s, mail.is_array()), (StatusCode::OK, true), "{mail}");
+    let (s, _) = app
+        .get(&format!("/api/v1/tickets/{id}/mail"), Some(&staff.vid))
+        .await;
+    assert_eq!(s, StatusCode::NOT_FOUND, "another institution's ticket");
+    let (s, _) = send(
+        app.req(Method::GET, &format!("/api/v1/tickets/{id}/mail"), None)
+            .header("X-Access-Token", token),
+    )
+    .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "the requester reads the thread, not the desk's records"
+    );
+
+    // Mailboxes: administrators of the group's institution; the secret is never shown.
+    let body = json!({"group": "PMLP-L1", "host": "imap.pmlp.example.lv", "port": 993, "tls": "implicit",
+        "username": "palidziba@pmlp.example.lv", "secret": "s3cret-value", "folder": "INBOX"});
+    let (s, _) = app
+        .post("/api/v1/mailboxes", Some(&staff.pmlp), body.clone())
+        .await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "a specialist does not configure mailboxes"
+    );
+    let mut bad = body.clone();
+    bad["tls"] = json!("maybe");
+    bad["folder"] = json!("");
+    let (s, p) = app.post("/api/v1/mailboxes", Some(&staff.admin), bad).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    let (s, created) = app
+        .post("/api/v1/mailboxes", Some(&staff.admin), body)
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (_, boxes) = app.get("/api/v1/mailboxes", Some(&staff.admin)).await;
+    assert_eq!(boxes[0]["host"], "imap.pmlp.example.lv");
+    assert!(!boxes.to_string().contains("s3cret"), "{boxes}");
+    let (_, none) = app.get("/api/v1/mailboxes", Some(&staff.vid)).await;
+    assert_eq!(none, json!([]));
+    let mailbox = created["id"].as_i64().unwrap();
+    let (s, _) = send(app.req(
+        Method::DELETE,
+        &format!("/api/v1/mailboxes/{mailbox}"),
+        Some(&staff.admin),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+}
+on_every_backend!(mail_is_administered_by_whom_it_concerns, administration);
