@@ -84,6 +84,19 @@ impl Channels {
         &self.config
     }
 
+    /// The groups' addresses as (address, group), for the operator.
+    pub async fn desk_addresses(
+        &self,
+    ) -> Result<Vec<(String, String)>, atbalsts_store::StoreError> {
+        Ok(self
+            .store
+            .desk_addresses()
+            .await?
+            .into_iter()
+            .map(|a| (a.address, a.group_code))
+            .collect())
+    }
+
     /// Add the channels' job handlers (intake, sending) to `handlers`.
     pub fn register(&self, handlers: Handlers) -> Handlers {
         let (a, b) = (self.clone(), self.clone());

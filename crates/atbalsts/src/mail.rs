@@ -88,6 +88,13 @@ pub async fn start(channels: &Channels, settings: &Settings) -> anyhow::Result<R
                 .await
                 .with_context(|| format!("cannot listen for SMTP on {addr}"))?;
             println!("SMTP listening on {}", socket.local_addr()?);
+            let addresses = channels.desk_addresses().await.unwrap_or_default();
+            if !addresses.is_empty() {
+                println!("Mail to these addresses becomes requests of their groups:");
+                for (address, group) in addresses {
+                    println!("  {address:<36} {group}");
+                }
+            }
             let (stop, mut stopped) = watch::channel(false);
             let intake = Arc::new(channels.clone());
             let config = atbalsts_mail::ServerConfig {

@@ -1,6 +1,7 @@
 //! `atbalsts`: the support desk's one binary.
 
 mod demo;
+mod demo_mail;
 mod mail;
 mod settings;
 
@@ -390,6 +391,7 @@ async fn main() -> anyhow::Result<()> {
             };
             let store = demo::fresh_store(data_dir, database_url).await?;
             let mut logins = demo::load(&store).await?;
+            demo_mail::load(&store).await?;
             demo::set_passwords(&store, &mut logins, &staff_password).await?;
             let mut settings = settings;
             mail.apply(&mut settings);

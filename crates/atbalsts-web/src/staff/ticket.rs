@@ -49,6 +49,18 @@ struct EventLine {
     what: String,
 }
 
+/// A message the desk wrote about the ticket, with its delivery.
+struct MailLine {
+    when: String,
+    iso: String,
+    to: String,
+    subject: String,
+    status: String,
+    /// Not delivered (failed or bounced): shown as a problem.
+    failed: bool,
+    error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "staff_ticket.html")]
 struct TicketPage {
@@ -62,6 +74,7 @@ struct TicketPage {
     other_tickets: Vec<Link>,
     articles: Vec<Link>,
     events: Vec<EventLine>,
+    mail: Vec<MailLine>,
     csrf: String,
     action_base: String,
     open: bool,
@@ -87,6 +100,7 @@ struct ActionTexts {
     none: String,
     articles: String,
     history: String,
+    mail: String,
     actions: String,
     reply: String,
     reply_label: String,
@@ -123,6 +137,7 @@ impl ActionTexts {
             none: k("staff-none"),
             articles: k("staff-related-articles"),
             history: k("staff-history"),
+            mail: k("staff-mail"),
             actions: k("staff-actions"),
             reply: k("action-reply"),
             reply_label: k("action-reply-label"),
@@ -235,8 +250,9 @@ async fn show(
         s.store.list_tickets(&actor, &others),
         s.store.groups(Some(&ticket.institution)),
         s.store.institutions(),
+        s.store.ticket_mail(id),
     );
-    let (messages, events, others, groups, institutions) = match loaded {
+    let (messages, events, others, groups, institutions, mail) = match loaded {
         Ok(all) => all,
         Err(e) => return unavailable(lang, uri, &e.to_string()),
     };
@@ -431,6 +447,19 @@ async fn show(
             what: describe_event(lang, &e.kind, &e.data),
         })
         .collect();
+    let mail = mail
+        .into_iter()
+        .rev()
+        .map(|m| MailLine {
+            when: local_time(lang, &m.created_at),
+            iso: m.created_at.clone(),
+            to: m.recipient,
+            subject: m.subject,
+            status: t(lang, &format!("staff-mail-status-{}", m.status)),
+            failed: m.status == "failed" || m.status == "bounced",
+            error: m.last_error.filter(|_| m.status != "sent"),
+        })
+        .collect();
     let (status, error) = match error {
         Some((status, message)) => (status, Some(message)),
         None if problems.is_empty() => (StatusCode::OK, None),
@@ -455,6 +484,7 @@ async fn show(
             other_tickets,
             articles,
             events,
+            mail,
             csrf: session.csrf_token.clone(),
             action_base: localized(lang, &format!("/staff/tickets/{id}")),
             open: ticket.status != Status::Closed,

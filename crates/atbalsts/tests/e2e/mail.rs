@@ -183,3 +183,70 @@ async fn administration(app: &TestApp) {
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
 on_every_backend!(mail_is_administered_by_whom_it_concerns, administration);
+
+async fn the_mail_page(app: &TestApp) {
+    const PASSWORD: &str = "administratora parole";
+    app.staff().await;
+    for email in ["admin@atbalsts.lv", "ilze@pmlp.lv"] {
+        app.store.set_password(email, PASSWORD).await.unwrap();
+    }
+    let id = app
+        .store
+        .receive_mail(&arrival(), b"garbage without headers")
+        .await
+        .unwrap();
+    let quarantine = Settled {
+        status: InboundStatus::Quarantined,
+        reason: Some("no header section".into()),
+        message_id: None,
+        from_address: Some("anna@example.lv".into()),
+        subject: Some("Vēstule karantīnā".into()),
+        group: None,
+        ticket_id: None,
+    };
+    app.store
+        .settle_mail(id, InboundStatus::Received, &quarantine)
+        .await
+        .unwrap();
+
+    let mut specialist = crate::browser::Browser::new();
+    crate::browser::sign_in(app, &mut specialist, "ilze@pmlp.lv", PASSWORD, "/staff").await;
+    assert_eq!(
+        specialist.get(app, "/staff/admin/mail").await.0,
+        StatusCode::FORBIDDEN
+    );
+
+    let mut root = crate::browser::Browser::new();
+    crate::browser::sign_in(app, &mut root, "admin@atbalsts.lv", PASSWORD, "/staff").await;
+    let (s, _, html) = root.get(app, "/staff/admin/mail?status=quarantined").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Vēstule karantīnā") && html.contains("no header section"),
+        "{html}"
+    );
+    let csrf = crate::browser::hidden(&html, "csrf");
+    let release = format!("/staff/admin/mail/{id}/release");
+    let (s, _, _) = root.post(app, &release, &[("csrf", "forged")]).await;
+    assert_eq!(
+        s,
+        StatusCode::FORBIDDEN,
+        "no release without the form's token"
+    );
+    let (s, location, _) = root.post(app, &release, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    assert_eq!(
+        location.as_deref(),
+        Some("/staff/admin/mail?status=quarantined")
+    );
+    let record = app.store.inbound_record(id).await.unwrap();
+    assert_eq!(record.status, InboundStatus::Received, "back to intake");
+    let (s, _, html) = root.post(app, &release, &[("csrf", csrf.as_str())]).await;
+    assert_eq!(s, StatusCode::CONFLICT, "{html}");
+    let (s, _, html) = root.get(app, "/en/staff/admin/mail").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        html.contains("Received messages") && html.contains("Outbox"),
+        "{html}"
+    );
+}
+on_every_backend!(the_mail_page_releases_quarantine, the_mail_page);

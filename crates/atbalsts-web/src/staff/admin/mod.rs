@@ -9,6 +9,7 @@
 mod accounts;
 mod groups;
 mod import;
+mod mail;
 mod overview;
 
 use super::{Choice, signed_in};
@@ -49,6 +50,11 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/staff/admin/import",
             get(import::import_form).post(import::import),
+        )
+        .route("/staff/admin/mail", get(mail::mail))
+        .route(
+            "/staff/admin/mail/{id}/{what}",
+            axum::routing::post(mail::quarantine),
         )
 }
 

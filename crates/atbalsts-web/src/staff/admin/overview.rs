@@ -62,6 +62,7 @@ struct OverviewPage {
     groups_heading: String,
     groups: Vec<GroupRow>,
     import: Option<(String, String)>,
+    mail: Option<(String, String)>,
     h: Vec<String>,
     g: Vec<String>,
 }
@@ -148,6 +149,8 @@ pub async fn overview(
             import: authorize_register_import(me)
                 .is_ok()
                 .then(|| (localized(lang, "/staff/admin/import"), k("admin-import"))),
+            mail: atbalsts_domain::admin::is_system_administrator(me)
+                .then(|| (localized(lang, "/staff/admin/mail"), k("admin-mail"))),
             h: [
                 "admin-email",
                 "admin-name",
