@@ -25,7 +25,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         assistant::query, assistant::handoff, assistant::helped,
         health::healthz, health::readyz, health::metrics,
         mail::inbound, mail::release, mail::delete_inbound, mail::outbox, mail::ticket_mail,
-        mail::mailboxes, mail::add_mailbox, mail::remove_mailbox,
+        mail::mailboxes, mail::add_mailbox, mail::remove_mailbox, mail::my_notifications,
+        mail::set_my_notifications,
     ),
     modifiers(&BearerAuth),
     tags(

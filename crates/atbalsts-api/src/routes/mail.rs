@@ -215,3 +215,63 @@ pub async fn remove_mailbox(
     s.store.remove_mailbox(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The notices a staff member gets by e-mail, each on or off.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeSwitches {
+    /// A ticket was given to me.
+    pub assigned: Option<bool>,
+    /// The requester answered on my ticket.
+    pub requester_reply: Option<bool>,
+    /// An SLA target of my ticket is near.
+    pub sla_warning: Option<bool>,
+    /// An SLA target of my ticket was missed.
+    pub sla_breach: Option<bool>,
+}
+
+async fn switches(s: &AppState, user: i64) -> ApiResult<NoticeSwitches> {
+    let off = s.store.notices_off(user).await?;
+    let on = |k: &str| Some(!off.iter().any(|o| o == k));
+    Ok(NoticeSwitches {
+        assigned: on("assigned"),
+        requester_reply: on("requester_reply"),
+        sla_warning: on("sla_warning"),
+        sla_breach: on("sla_breach"),
+    })
+}
+
+/// Which notices I get by e-mail (all on until switched off).
+#[utoipa::path(get, path = "/api/v1/me/notifications", operation_id = "my_notifications", tag = "mail",
+    responses((status = 200, body = NoticeSwitches), (status = 401, body = Problem), (status = 403, body = Problem)))]
+pub async fn my_notifications(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+) -> ApiResult<axum::Json<NoticeSwitches>> {
+    let staff = auth::staff_only(&actor, "choose notices")?;
+    Ok(axum::Json(switches(&s, staff.user_id).await?))
+}
+
+/// Switch notices on or off; the ones left out stay as they are.
+#[utoipa::path(put, path = "/api/v1/me/notifications", operation_id = "set_my_notifications", tag = "mail",
+    request_body = NoticeSwitches,
+    responses((status = 200, body = NoticeSwitches), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 422, body = Problem)))]
+pub async fn set_my_notifications(
+    State(s): State<AppState>,
+    Auth(actor): Auth,
+    Json(b): Json<NoticeSwitches>,
+) -> ApiResult<axum::Json<NoticeSwitches>> {
+    let staff = auth::staff_only(&actor, "choose notices")?;
+    for (kind, value) in [
+        ("assigned", b.assigned),
+        ("requester_reply", b.requester_reply),
+        ("sla_warning", b.sla_warning),
+        ("sla_breach", b.sla_breach),
+    ] {
+        if let Some(on) = value {
+            s.store.set_notice(staff.user_id, kind, on).await?;
+        }
+    }
+    Ok(axum::Json(switches(&s, staff.user_id).await?))
+}

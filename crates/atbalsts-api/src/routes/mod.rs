@@ -79,5 +79,9 @@ pub fn api() -> Router<AppState> {
         .route("/mail/outbox", get(mail::outbox))
         .route("/mailboxes", get(mail::mailboxes).post(mail::add_mailbox))
         .route("/mailboxes/{id}", delete(mail::remove_mailbox))
+        .route(
+            "/me/notifications",
+            get(mail::my_notifications).put(mail::set_my_notifications),
+        )
         .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
 }

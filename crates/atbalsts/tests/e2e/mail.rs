@@ -184,6 +184,54 @@ async fn administration(app: &TestApp) {
 }
 on_every_backend!(mail_is_administered_by_whom_it_concerns, administration);
 
+async fn notice_switches(app: &TestApp) {
+    let staff = app.staff().await;
+    let (s, _) = app.get("/api/v1/me/notifications", None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let (s, all) = app.get("/api/v1/me/notifications", Some(&staff.pmlp)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        all,
+        json!({"assigned": true, "requester_reply": true, "sla_warning": true, "sla_breach": true})
+    );
+    let (s, now) = app
+        .put(
+            "/api/v1/me/notifications",
+            Some(&staff.pmlp),
+            json!({"sla_warning": false}),
+        )
+        .await;
+    assert_eq!(
+        (s, &now["sla_warning"], &now["assigned"]),
+        (StatusCode::OK, &json!(false), &json!(true))
+    );
+    assert!(
+        !app.store
+            .wants_notice(staff.pmlp_id, "sla_warning")
+            .await
+            .unwrap()
+    );
+    let (s, _) = app
+        .put(
+            "/api/v1/me/notifications",
+            Some(&staff.pmlp),
+            json!({"sla_warning": "no"}),
+        )
+        .await;
+    assert!(s.is_client_error());
+    let (s, _) = app
+        .put(
+            "/api/v1/me/notifications",
+            Some(&staff.pmlp),
+            json!({"birthdays": true}),
+        )
+        .await;
+    assert!(s.is_client_error());
+    let (_, other) = app.get("/api/v1/me/notifications", Some(&staff.vid)).await;
+    assert_eq!(other["sla_warning"], true, "each person's own");
+}
+on_every_backend!(staff_switch_their_notices, notice_switches);
+
 async fn the_mail_page(app: &TestApp) {
     const PASSWORD: &str = "administratora parole";
     app.staff().await;
