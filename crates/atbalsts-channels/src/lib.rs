@@ -12,6 +12,7 @@ pub mod intake;
 pub mod listener;
 pub mod notify;
 pub mod outbox;
+mod reset;
 mod texts;
 
 use atbalsts_mail::{Relay, RelayConfig};
@@ -97,9 +98,9 @@ impl Channels {
             .collect())
     }
 
-    /// Add the channels' job handlers (intake, sending) to `handlers`.
+    /// Add the channels' job handlers (intake, sending, the reset e-mail) to `handlers`.
     pub fn register(&self, handlers: Handlers) -> Handlers {
-        let (a, b) = (self.clone(), self.clone());
+        let (a, b, c) = (self.clone(), self.clone(), self.clone());
         handlers
             .with(
                 atbalsts_store::mail::inbound::INTAKE_JOB,
@@ -113,6 +114,13 @@ impl Channels {
                 move |_store, job| {
                     let c = b.clone();
                     async move { c.send_queued(job).await }
+                },
+            )
+            .with(
+                atbalsts_store::password_reset::RESET_MAIL_JOB,
+                move |_store, job| {
+                    let c = c.clone();
+                    async move { c.write_reset_mail(job).await }
                 },
             )
     }

@@ -20,6 +20,7 @@ pub mod kb;
 pub mod kb_feed;
 pub mod mail;
 pub mod model;
+pub mod password_reset;
 pub mod ratings;
 pub mod registers;
 pub mod signin;

@@ -24,3 +24,10 @@ mail-body-sla_warning = The SLA target of request { $number } is near.
 mail-subject-sla_breach = A target was missed: { $subject }
 mail-body-sla_breach = The SLA target of request { $number } was missed.
 mail-staff-link = Open in the workspace: { $link }
+mail-reset-subject = Password reset
+mail-reset-body = Hello { $name },
+
+    Someone (we hope you) asked to reset your password for the { $desk } workspace. You can set a new one here, once, within { $minutes } minutes:
+    { $link }
+
+    If you did not ask for this, do nothing: your password stays as it is.

@@ -24,3 +24,10 @@ mail-body-sla_warning = Pieprasījuma { $number } SLA termiņš drīz beigsies.
 mail-subject-sla_breach = Termiņš nokavēts: { $subject }
 mail-body-sla_breach = Pieprasījuma { $number } SLA termiņš ir nokavēts.
 mail-staff-link = Atvērt darba vietā: { $link }
+mail-reset-subject = Paroles maiņa
+mail-reset-body = Labdien, { $name }!
+
+    Kāds (cerams, jūs) lūdza mainīt jūsu paroli darba vietā { $desk }. Jaunu paroli varat iestatīt šeit { $minutes } minūšu laikā, vienu reizi:
+    { $link }
+
+    Ja to nelūdzāt, neko nedariet: jūsu parole paliek tā pati.

@@ -9,6 +9,7 @@ mod kb;
 mod queues;
 mod refusal;
 mod registers;
+mod reset;
 mod signin;
 mod ticket;
 
@@ -35,6 +36,14 @@ pub fn routes() -> Router<AppState> {
         .route("/staff", get(queues::page))
         .route("/staff/sign-in", get(signin::form).post(signin::submit))
         .route("/staff/sign-out", post(signin::sign_out))
+        .route(
+            "/staff/password-reset",
+            get(reset::ask_form).post(reset::ask),
+        )
+        .route(
+            "/staff/password-reset/{token}",
+            get(reset::new_form).post(reset::set_new),
+        )
         .route("/staff/tickets/{id}", get(ticket::page))
         .route("/staff/tickets/{id}/{action}", post(ticket::act))
         .route(

@@ -30,6 +30,8 @@ struct SignInPage {
     notice: Option<String>,
     problems: Problems,
     problems_heading: String,
+    forgot: String,
+    forgot_href: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -37,6 +39,7 @@ struct SignInPage {
 pub struct SignInParams {
     next: String,
     signed_out: Option<String>,
+    reset: Option<String>,
 }
 
 pub async fn form(
@@ -52,7 +55,11 @@ pub async fn form(
         return Redirect::to(&safe_next(lang, &params.next)).into_response();
     }
     let csrf = PublicToken::of(&jar);
-    let notice = params.signed_out.map(|_| t(lang, "signed-out"));
+    let notice = match (&params.signed_out, &params.reset) {
+        (_, Some(_)) => Some(t(lang, "sign-in-reset-done")),
+        (Some(_), None) => Some(t(lang, "signed-out")),
+        (None, None) => None,
+    };
     let page = sign_in_page(
         lang,
         &uri,
@@ -91,6 +98,8 @@ fn sign_in_page(
             notice,
             problems,
             problems_heading: t(lang, "form-problems-heading"),
+            forgot: t(lang, "sign-in-forgot"),
+            forgot_href: localized(lang, "/staff/password-reset"),
         },
     )
 }

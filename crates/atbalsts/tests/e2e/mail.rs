@@ -298,3 +298,132 @@ async fn the_mail_page(app: &TestApp) {
     );
 }
 on_every_backend!(the_mail_page_releases_quarantine, the_mail_page);
+
+async fn password_reset(app: &TestApp) {
+    use crate::browser::{Browser, hidden, open, sign_in};
+    app.staff().await;
+    let channels = atbalsts_channels::Channels::new(
+        app.store.clone(),
+        atbalsts_channels::MailConfig::default(),
+    )
+    .unwrap();
+    let worker = atbalsts_store::jobs::Worker::spawn(
+        app.store.clone(),
+        channels.register(atbalsts_store::jobs::Handlers::new()),
+        atbalsts_store::jobs::WorkerConfig {
+            poll_interval: std::time::Duration::from_millis(50),
+            ..Default::default()
+        },
+    );
+    let (mut b, html) = open(app, "/staff/sign-in").await;
+    assert!(
+        html.contains("/staff/password-reset"),
+        "the way there: {html}"
+    );
+    let (_, _, html) = b.get(app, "/staff/password-reset").await;
+    let csrf = hidden(&html, "csrf");
+    // Unknown and known addresses get the same answer.
+    for email in ["nobody@pmlp.lv", "ilze@pmlp.lv"] {
+        let (s, _, html) = b
+            .post(
+                app,
+                "/staff/password-reset",
+                &[("csrf", csrf.as_str()), ("email", email)],
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("Ja adrese pieder darbiniekam"), "{html}");
+    }
+    let mut link = None;
+    for _ in 0..100 {
+        let sent = app.store.outbox(None, 10).await.unwrap();
+        if let Some(m) = sent.iter().find(|m| m.purpose == "password_reset") {
+            assert_eq!(m.recipient, "ilze@pmlp.lv");
+            let (_, raw) = app.store.outbound_mail(m.id).await.unwrap();
+            let mail = atbalsts_mail::parse(&raw).unwrap();
+            link = mail
+                .text
+                .split_whitespace()
+                .find(|w| w.contains("/staff/password-reset/"))
+                .map(str::to_string);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    worker.stop().await;
+    let link = link.expect("a reset mail with its link");
+    assert_eq!(
+        app.store
+            .outbox(None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .filter(|m| m.purpose == "password_reset")
+            .count(),
+        1,
+        "nothing for the unknown address"
+    );
+    let path = &link[link.find("/staff/").unwrap()..];
+    let (s, _, html) = b.get(app, path).await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    let csrf = hidden(&html, "csrf");
+    let (s, _, html) = b
+        .post(
+            app,
+            path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("password", "jauna parole 2026"),
+                ("again", "cita"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let (s, _, _) = b
+        .post(
+            app,
+            path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("password", "īsa"),
+                ("again", "īsa"),
+            ],
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, location, _) = b
+        .post(
+            app,
+            path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("password", "jauna parole 2026"),
+                ("again", "jauna parole 2026"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (s, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/staff/sign-in?reset=1"))
+    );
+    // The link works once.
+    assert_eq!(b.get(app, path).await.0, StatusCode::GONE);
+    let mut again = Browser::new();
+    let (s, location, _) = sign_in(
+        app,
+        &mut again,
+        "ilze@pmlp.lv",
+        "jauna parole 2026",
+        "/staff",
+    )
+    .await;
+    assert_eq!(
+        (s, location.as_deref()),
+        (StatusCode::SEE_OTHER, Some("/staff"))
+    );
+    assert_eq!(
+        b.get(app, "/staff/password-reset/not-a-link").await.0,
+        StatusCode::GONE
+    );
+}
+on_every_backend!(staff_reset_their_password_by_email, password_reset);
