@@ -192,7 +192,7 @@ fn words(
 }
 
 /// The HTML part: the same text, escaped, paragraphs kept, links clickable.
-fn html_of(text: &str) -> String {
+pub(crate) fn html_of(text: &str) -> String {
     let mut html = String::from("<!DOCTYPE html><html><body>");
     for para in text.split("\n\n") {
         html.push_str("<p>");

@@ -24,3 +24,5 @@ mail-body-sla_warning = The SLA target of request { $number } is near.
 mail-subject-sla_breach = A target was missed: { $subject }
 mail-body-sla_breach = The SLA target of request { $number } was missed.
 mail-staff-link = Open in the workspace: { $link }
+mail-subject-webhook_disabled = Webhook switched off: { $institution }
+mail-body-webhook_disabled = The webhook of { $institution } to { $url } was switched off after { $failures } failed deliveries in a row. Its delivery log is at { $log }. When the receiver works again, switch it back on with POST { $enable }.

@@ -24,3 +24,5 @@ mail-body-sla_warning = Pieprasījuma { $number } SLA termiņš drīz beigsies.
 mail-subject-sla_breach = Termiņš nokavēts: { $subject }
 mail-body-sla_breach = Pieprasījuma { $number } SLA termiņš ir nokavēts.
 mail-staff-link = Atvērt darba vietā: { $link }
+mail-subject-webhook_disabled = Tīmekļa āķis izslēgts: { $institution }
+mail-body-webhook_disabled = Iestādes { $institution } tīmekļa āķis uz { $url } izslēgts pēc { $failures } neveiksmīgām piegādēm pēc kārtas. Piegāžu žurnāls: { $log }. Kad saņēmējs atkal darbojas, ieslēdziet to ar POST { $enable }.
