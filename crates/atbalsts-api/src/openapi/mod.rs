@@ -3,6 +3,7 @@
 
 mod problems;
 
+use crate::routes::webhooks;
 use crate::routes::{assistant, calendars, clocks, groups, health, kb, registers, search, tickets};
 use axum::Json;
 use utoipa::OpenApi;
@@ -22,6 +23,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         search::search, search::gaps, search::outcomes,
         assistant::query, assistant::handoff, assistant::helped,
         health::healthz, health::readyz, health::metrics,
+        webhooks::list, webhooks::create, webhooks::remove, webhooks::enable, webhooks::deliveries,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -33,6 +35,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "calendars", description = "Business calendars: working days, holidays, transfers and shortened days"),
         (name = "clocks", description = "SLA policies and the legal terms of written submissions"),
         (name = "operations", description = "Health and metrics"),
+        (name = "webhooks", description = "Outgoing webhooks: institutions' subscriptions to ticket events, signed deliveries and their log"),
     )
 )]
 struct ApiDoc;

@@ -7,6 +7,7 @@ pub mod kb;
 pub mod registers;
 pub mod search;
 pub mod tickets;
+pub mod webhooks;
 
 use crate::AppState;
 use axum::Router;
@@ -71,5 +72,9 @@ pub fn api() -> Router<AppState> {
         .route("/tickets/{id}/reopen", post(tickets::reopen))
         .route("/tickets/{id}/close", post(tickets::close))
         .route("/tickets/{id}/legal-term", post(tickets::extend_legal_term))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", delete(webhooks::remove))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
 }
