@@ -1,6 +1,7 @@
 //! The dispatcher: takes ticket events from `event_dispatch` in order and
 //! writes what they cause. One loop per node; nodes taking the same event
-//! write nothing twice (the outbox keeps one message per cause).
+//! write nothing twice (the outbox keeps one message per cause, webhooks one
+//! delivery per subscription, event and kind).
 
 use crate::Channels;
 use crate::background::Background;
@@ -12,7 +13,12 @@ impl Channels {
         let events = self.store.pending_events(200).await?;
         let mut done = Vec::with_capacity(events.len());
         for e in &events {
-            match self.notify(e).await {
+            // Both are idempotent, so an event retried for one repeats nothing of the other.
+            let outcome = match self.notify(e).await {
+                Ok(_) => self.fan_out_webhooks(e).await,
+                Err(err) => Err(err),
+            };
+            match outcome {
                 Ok(_) => done.push(e.event_id),
                 // Left for the next pass; one bad event does not hold the others.
                 Err(err) => {

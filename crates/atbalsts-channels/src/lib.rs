@@ -3,7 +3,8 @@
 //! first, then taken in by a job ([`intake`]): a new ticket, a reply threaded
 //! into its ticket, mail that is never answered, or quarantine. Ticket events
 //! are dispatched ([`dispatch`]) into notices ([`notify`]) that the outbox
-//! delivers through the relay ([`outbox`]), or keeps when none is configured.
+//! delivers through the relay ([`outbox`]), or keeps when none is configured,
+//! and into signed webhook deliveries to institutions' subscribers ([`webhooks`]).
 
 pub mod background;
 pub mod dispatch;
@@ -14,11 +15,22 @@ pub mod notify;
 pub mod outbox;
 mod reset;
 mod texts;
+pub mod webhooks;
 
 use atbalsts_mail::{Relay, RelayConfig};
 use atbalsts_store::Store;
 use atbalsts_store::jobs::Handlers;
 use std::sync::Arc;
+pub use webhooks::WebhookConfig;
+
+/// Why the channels could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error(transparent)]
+    Relay(#[from] atbalsts_mail::SendError),
+    #[error("the webhooks' HTTP client cannot be set up: {0}")]
+    Http(String),
+}
 
 /// How the desk's e-mail works on this node.
 #[derive(Debug, Clone)]
@@ -66,19 +78,35 @@ pub struct Channels {
     pub(crate) store: Store,
     pub(crate) config: Arc<MailConfig>,
     pub(crate) relay: Option<Arc<Relay>>,
+    pub(crate) webhooks: Arc<WebhookConfig>,
+    pub(crate) http: reqwest::Client,
 }
 
 impl Channels {
-    pub fn new(store: Store, config: MailConfig) -> Result<Channels, atbalsts_mail::SendError> {
+    pub fn new(store: Store, config: MailConfig) -> Result<Channels, SetupError> {
         let relay = match &config.relay {
             Some(cfg) => Some(Arc::new(Relay::new(cfg)?)),
             None => None,
         };
+        // A receiver's redirect is a failed delivery, not an order to post
+        // the signed body somewhere else.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| SetupError::Http(e.to_string()))?;
         Ok(Channels {
             store,
             config: Arc::new(config),
             relay,
+            webhooks: Arc::new(WebhookConfig::default()),
+            http,
         })
+    }
+
+    /// The same channels delivering webhooks by `config`.
+    pub fn with_webhooks(mut self, config: WebhookConfig) -> Channels {
+        self.webhooks = Arc::new(config);
+        self
     }
 
     pub fn config(&self) -> &MailConfig {
@@ -98,9 +126,9 @@ impl Channels {
             .collect())
     }
 
-    /// Add the channels' job handlers (intake, sending, the reset e-mail) to `handlers`.
+    /// Add the channels' job handlers (intake, sending, the reset e-mail, webhooks) to `handlers`.
     pub fn register(&self, handlers: Handlers) -> Handlers {
-        let (a, b, c) = (self.clone(), self.clone(), self.clone());
+        let (a, b, c, w) = (self.clone(), self.clone(), self.clone(), self.clone());
         handlers
             .with(
                 atbalsts_store::mail::inbound::INTAKE_JOB,
@@ -123,5 +151,9 @@ impl Channels {
                     async move { c.write_reset_mail(job).await }
                 },
             )
+            .with(atbalsts_store::webhooks::DELIVER_JOB, move |_store, job| {
+                let c = w.clone();
+                async move { c.deliver_webhook(job).await }
+            })
     }
 }

@@ -75,6 +75,26 @@ pub fn authorize_group(staff: &StaffActor, institution: &str) -> Result<(), Doma
     }
 }
 
+/// May `staff` manage `institution`'s webhooks (where its ticket events go
+/// out)? Administrators only (`admin.only`), of that institution
+/// (`admin.not_yours`); the system administrator of every one.
+pub fn authorize_webhooks(staff: &StaffActor, institution: &str) -> Result<(), DomainError> {
+    if !is_administrator(staff) {
+        return Err(DomainError::forbidden(
+            Code::AdminOnly,
+            "only administrators manage webhooks",
+        ));
+    }
+    if administers(staff, institution) {
+        Ok(())
+    } else {
+        Err(DomainError::forbidden(
+            Code::AdminNotYours,
+            format!("you do not administer the webhooks of {institution}"),
+        ))
+    }
+}
+
 /// May `staff` import the registers (shared by every institution)?
 pub fn authorize_register_import(staff: &StaffActor) -> Result<(), DomainError> {
     if is_system_administrator(staff) {
@@ -145,6 +165,16 @@ mod tests {
         assert!(authorize_group(&pmlp, "PMLP").is_ok());
         assert!(authorize_group(&pmlp, "VID").is_err());
         assert!(authorize_register_import(&pmlp).is_err());
+        assert!(authorize_webhooks(&pmlp, "PMLP").is_ok());
+        assert!(matches!(
+            authorize_webhooks(&pmlp, "VID"),
+            Err(DomainError::Forbidden(r)) if r.code == Code::AdminNotYours
+        ));
+        let expert = staff(Role::Expert, &[("PMLP", None)]);
+        assert!(matches!(
+            authorize_webhooks(&expert, "PMLP"),
+            Err(DomainError::Forbidden(r)) if r.code == Code::AdminOnly
+        ));
         assert!(
             authorize_account(&pmlp, Role::Administrator, &[]).is_err(),
             "cannot touch the system administrator"

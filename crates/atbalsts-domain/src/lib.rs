@@ -21,6 +21,7 @@ pub mod routing;
 pub mod sla;
 pub mod ticket;
 pub mod validate;
+pub mod webhook;
 
 pub use access::{Action, Actor, Role, Scope, StaffActor};
 pub use error::{DomainError, FieldError};

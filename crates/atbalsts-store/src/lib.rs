@@ -27,6 +27,7 @@ pub mod signin;
 pub mod sla_jobs;
 pub mod tickets;
 pub mod users;
+pub mod webhooks;
 mod writer;
 
 pub use db::Store;

@@ -4,7 +4,7 @@
 mod problems;
 
 use crate::routes::{
-    assistant, calendars, clocks, groups, health, kb, mail, registers, search, tickets,
+    assistant, calendars, clocks, groups, health, kb, mail, registers, search, tickets, webhooks,
 };
 use axum::Json;
 use utoipa::OpenApi;
@@ -27,6 +27,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         mail::inbound, mail::release, mail::delete_inbound, mail::outbox, mail::ticket_mail,
         mail::mailboxes, mail::add_mailbox, mail::remove_mailbox, mail::my_notifications,
         mail::set_my_notifications,
+        webhooks::list, webhooks::create, webhooks::remove, webhooks::enable, webhooks::deliveries,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -39,6 +40,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "clocks", description = "SLA policies and the legal terms of written submissions"),
         (name = "operations", description = "Health and metrics"),
         (name = "mail", description = "The e-mail channel: received mail and quarantine, the outbox, IMAP mailboxes"),
+        (name = "webhooks", description = "Outgoing webhooks: institutions' subscriptions to ticket events, signed deliveries and their log"),
     )
 )]
 struct ApiDoc;

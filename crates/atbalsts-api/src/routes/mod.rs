@@ -8,6 +8,7 @@ pub mod mail;
 pub mod registers;
 pub mod search;
 pub mod tickets;
+pub mod webhooks;
 
 use crate::AppState;
 use axum::Router;
@@ -83,5 +84,9 @@ pub fn api() -> Router<AppState> {
             "/me/notifications",
             get(mail::my_notifications).put(mail::set_my_notifications),
         )
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/{id}", delete(webhooks::remove))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
         .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
 }

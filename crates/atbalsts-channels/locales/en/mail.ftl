@@ -31,3 +31,5 @@ mail-reset-body = Hello { $name },
     { $link }
 
     If you did not ask for this, do nothing: your password stays as it is.
+mail-subject-webhook_disabled = Webhook switched off: { $institution }
+mail-body-webhook_disabled = The webhook of { $institution } to { $url } was switched off after { $failures } failed deliveries in a row. Its delivery log is at { $log }. When the receiver works again, switch it back on with POST { $enable }.

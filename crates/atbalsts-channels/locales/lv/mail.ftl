@@ -31,3 +31,5 @@ mail-reset-body = Labdien, { $name }!
     { $link }
 
     Ja to nelūdzāt, neko nedariet: jūsu parole paliek tā pati.
+mail-subject-webhook_disabled = Tīmekļa āķis izslēgts: { $institution }
+mail-body-webhook_disabled = Iestādes { $institution } tīmekļa āķis uz { $url } izslēgts pēc { $failures } neveiksmīgām piegādēm pēc kārtas. Piegāžu žurnāls: { $log }. Kad saņēmējs atkal darbojas, ieslēdziet to ar POST { $enable }.

@@ -25,3 +25,4 @@ mod web_clocks;
 mod web_kb;
 mod web_request;
 mod web_staff;
+mod webhooks;
