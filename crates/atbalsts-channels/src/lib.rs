@@ -8,6 +8,7 @@
 
 pub mod background;
 pub mod dispatch;
+pub mod egress;
 pub mod imap;
 pub mod intake;
 pub mod listener;
@@ -72,6 +73,20 @@ impl MailConfig {
     }
 }
 
+/// The client of the desk's own HTTP requests. A receiver's redirect is a
+/// failed delivery, not an order to post the signed body somewhere else (and
+/// a redirect could lead past the address check); names resolve only to
+/// addresses the policy allows.
+fn http_client(config: &WebhookConfig) -> Result<reqwest::Client, SetupError> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(egress::GuardedResolver {
+            allow_private: config.allow_private_addresses,
+        }))
+        .build()
+        .map_err(|e| SetupError::Http(e.to_string()))
+}
+
 /// The channels of one node: configuration, the relay, the store.
 #[derive(Clone)]
 pub struct Channels {
@@ -88,25 +103,22 @@ impl Channels {
             Some(cfg) => Some(Arc::new(Relay::new(cfg)?)),
             None => None,
         };
-        // A receiver's redirect is a failed delivery, not an order to post
-        // the signed body somewhere else.
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| SetupError::Http(e.to_string()))?;
+        let webhooks = WebhookConfig::default();
+        let http = http_client(&webhooks)?;
         Ok(Channels {
             store,
             config: Arc::new(config),
             relay,
-            webhooks: Arc::new(WebhookConfig::default()),
+            webhooks: Arc::new(webhooks),
             http,
         })
     }
 
-    /// The same channels delivering webhooks by `config`.
-    pub fn with_webhooks(mut self, config: WebhookConfig) -> Channels {
+    /// The same channels sending their HTTP requests (webhooks, connectors) by `config`.
+    pub fn with_webhooks(mut self, config: WebhookConfig) -> Result<Channels, SetupError> {
+        self.http = http_client(&config)?;
         self.webhooks = Arc::new(config);
-        self
+        Ok(self)
     }
 
     pub fn config(&self) -> &MailConfig {

@@ -30,6 +30,9 @@ pub struct WebhookConfig {
     pub max_attempts: u32,
     /// Deliveries failing in a row (each after all its attempts) that switch a subscription off.
     pub disable_after: u32,
+    /// Post also to loopback and private networks (a closed network, tests);
+    /// off: only public addresses ([`atbalsts_domain::egress`]).
+    pub allow_private_addresses: bool,
 }
 
 impl Default for WebhookConfig {
@@ -38,6 +41,7 @@ impl Default for WebhookConfig {
             timeout: Duration::from_secs(10),
             max_attempts: 6,
             disable_after: 10,
+            allow_private_addresses: false,
         }
     }
 }
@@ -49,6 +53,24 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> Option<String> {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).ok()?;
     mac.update(webhook::signing_string(timestamp, body).as_bytes());
     Some(format!("v1={}", hex::encode(mac.finalize().into_bytes())))
+}
+
+/// Why an attempt did not get an answer.
+enum Failure {
+    Refused(crate::egress::Refused),
+    Http(reqwest::Error),
+}
+
+/// An error with its causes: reqwest's own text hides the resolver's refusal.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
 }
 
 #[derive(serde::Deserialize)]
@@ -140,19 +162,24 @@ impl Channels {
         let signed = signature(&out.secret, timestamp, &body)
             .ok_or_else(|| JobError::permanent("the subscription's secret cannot key an HMAC"))?;
         let started = Instant::now();
-        let answer = self
-            .http
-            .post(&out.url)
-            .timeout(self.webhooks.timeout)
-            .header("content-type", "application/json")
-            .header("user-agent", "Atbalsts-Webhooks/1")
-            .header("x-atbalsts-event", &out.kind)
-            .header("x-atbalsts-delivery", out.id.to_string())
-            .header("x-atbalsts-timestamp", timestamp.to_string())
-            .header("x-atbalsts-signature", signed)
-            .body(body)
-            .send()
-            .await;
+        let refused = crate::egress::check_url(&out.url, self.webhooks.allow_private_addresses);
+        let answer = match refused {
+            Err(r) => Err(Failure::Refused(r)),
+            Ok(()) => self
+                .http
+                .post(&out.url)
+                .timeout(self.webhooks.timeout)
+                .header("content-type", "application/json")
+                .header("user-agent", "Atbalsts-Webhooks/1")
+                .header("x-atbalsts-event", &out.kind)
+                .header("x-atbalsts-delivery", out.id.to_string())
+                .header("x-atbalsts-timestamp", timestamp.to_string())
+                .header("x-atbalsts-signature", signed)
+                .body(body)
+                .send()
+                .await
+                .map_err(Failure::Http),
+        };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (status_code, error) = match answer {
             Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
@@ -160,14 +187,18 @@ impl Channels {
                 Some(r.status().as_u16()),
                 Some(format!("the receiver answered {}", r.status())),
             ),
-            Err(e) if e.is_timeout() => (
+            Err(Failure::Refused(r)) => (None, Some(r.to_string())),
+            Err(Failure::Http(e)) if e.is_timeout() => (
                 None,
                 Some(format!(
                     "no answer within {} s",
                     self.webhooks.timeout.as_secs_f64()
                 )),
             ),
-            Err(e) => (None, Some(format!("could not reach the receiver: {e}"))),
+            Err(Failure::Http(e)) => (
+                None,
+                Some(format!("could not reach the receiver: {}", chain(&e))),
+            ),
         };
         let outcome = match (&error, job.is_last_attempt()) {
             (None, _) => AttemptOutcome::Delivered,

@@ -208,7 +208,9 @@ async fn deliveries_are_signed_retried_and_a_dead_receiver_is_switched_off() {
                 timeout: Duration::from_secs(5),
                 max_attempts: 3,
                 disable_after: 2,
-            });
+                allow_private_addresses: true,
+            })
+            .unwrap();
         let worker = Worker::spawn(
             store.clone(),
             channels.register(Handlers::new()),
@@ -305,6 +307,12 @@ async fn deliveries_are_signed_retried_and_a_dead_receiver_is_switched_off() {
         }
         assert_eq!(dead.seen.lock().unwrap().len(), 6, "{b}");
         assert_eq!(*dead.bad_signatures.lock().unwrap(), 0, "{b}");
+        // The administrators are told just after the switch-off, by the same job.
+        eventually("the administrator's notice is in the outbox", || async {
+            let told = store.outbox(None, 50).await.unwrap();
+            told.iter().any(|m| m.purpose == "webhook_disabled")
+        })
+        .await;
         let told = store.outbox(None, 50).await.unwrap();
         let notice: Vec<_> = told
             .iter()
@@ -352,5 +360,57 @@ async fn deliveries_are_signed_retried_and_a_dead_receiver_is_switched_off() {
 
         worker.stop().await;
         db.finish().await;
+    }
+}
+
+/// By default the desk posts only to public addresses: a subscriber on
+/// loopback (by IP literal or by a name that resolves there) gets nothing,
+/// and the delivery log says why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn private_receivers_are_refused_unless_the_operator_allows_them() {
+    for db in backends().await {
+        let (b, store) = (db.backend, db.store.clone());
+        seed(&store).await;
+        let channels = Channels::new(store.clone(), MailConfig::default())
+            .unwrap()
+            .with_webhooks(WebhookConfig {
+                timeout: Duration::from_secs(5),
+                max_attempts: 1,
+                disable_after: 5,
+                ..WebhookConfig::default()
+            })
+            .unwrap();
+        let worker = Worker::spawn(
+            store.clone(),
+            channels.register(Handlers::new()),
+            WorkerConfig {
+                poll_interval: Duration::from_millis(20),
+                auto_close_after_days: None,
+                ..WorkerConfig::default()
+            },
+        );
+        let (url, by_ip) = receiver(0).await;
+        let by_ip_id = subscribe(&store, &url, &by_ip).await;
+        let (url, by_name) = receiver(0).await;
+        let named = url.replace("127.0.0.1", "localhost");
+        let by_name_id = subscribe(&store, &named, &by_name).await;
+        new_ticket(&store, "Pase").await;
+        assert_eq!(channels.dispatch_once().await.unwrap(), 1, "{b}");
+        for id in [by_ip_id, by_name_id] {
+            eventually("the delivery is given up", || async {
+                store.webhook_deliveries(id, None, 10).await.unwrap()[0].status == "failed"
+            })
+            .await;
+            let log = store.webhook_deliveries(id, None, 10).await.unwrap();
+            let error = log[0].last_error.clone().unwrap_or_default();
+            assert!(
+                error.contains("outbound_allow_private"),
+                "{b}: subscription {id}: {error}"
+            );
+            assert_eq!(log[0].status_code, None, "{b}");
+        }
+        assert!(by_ip.seen.lock().unwrap().is_empty(), "{b}");
+        assert!(by_name.seen.lock().unwrap().is_empty(), "{b}");
+        worker.stop().await;
     }
 }

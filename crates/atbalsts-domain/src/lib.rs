@@ -8,6 +8,7 @@ pub mod access;
 pub mod admin;
 pub mod calendar;
 pub mod change;
+pub mod egress;
 pub mod error;
 pub mod hours;
 pub mod kb;

@@ -3,7 +3,7 @@
 
 use crate::settings::Settings;
 use anyhow::Context;
-use atbalsts_channels::{Channels, MailConfig};
+use atbalsts_channels::{Channels, MailConfig, WebhookConfig};
 use atbalsts_store::Store;
 use clap::Args;
 use std::io::Read;
@@ -24,6 +24,9 @@ pub struct MailArgs {
     /// Run the built-in SMTP listener on ADDR (off by default); port 0 picks a free port.
     #[arg(long, value_name = "ADDR")]
     pub smtp_listen: Option<String>,
+    /// Let webhooks and connectors post to loopback and private networks; also ATBALSTS_OUTBOUND_ALLOW_PRIVATE.
+    #[arg(long)]
+    pub outbound_allow_private: bool,
 }
 
 impl MailArgs {
@@ -37,6 +40,9 @@ impl MailArgs {
         }
         if let Some(v) = &self.smtp_listen {
             settings.smtp_listen = Some(v.clone());
+        }
+        if self.outbound_allow_private {
+            settings.outbound_allow_private = true;
         }
     }
 }
@@ -56,7 +62,13 @@ pub fn channels(store: Store, settings: &Settings, site: &str) -> anyhow::Result
             .unwrap_or_else(|| site.to_string()),
         ..MailConfig::default()
     };
-    Channels::new(store, config).context("the mail relay")
+    Channels::new(store, config)
+        .context("the mail relay")?
+        .with_webhooks(WebhookConfig {
+            allow_private_addresses: settings.outbound_allow_private,
+            ..WebhookConfig::default()
+        })
+        .context("the HTTP client of webhooks and connectors")
 }
 
 /// The running e-mail side of a node.

@@ -37,12 +37,16 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Seconds between polls of the IMAP mailboxes (configured as data).
     pub imap_poll_seconds: u64,
+    /// Let webhooks and connectors post to loopback and private networks (a closed
+    /// network whose receivers have private addresses); off: public addresses only.
+    pub outbound_allow_private: bool,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 14] = [
+const KEYS: [&str; 15] = [
+    "outbound_allow_private",
     "imap_poll_seconds",
     "smtp_relay",
     "mail_from",
@@ -71,7 +75,8 @@ impl Settings {
             .set_default("secure_cookies", true)?
             .set_default("auto_close_after_days", 7)?
             .set_default("mail_from", "atbalsts@localhost")?
-            .set_default("imap_poll_seconds", 60)?;
+            .set_default("imap_poll_seconds", 60)?
+            .set_default("outbound_allow_private", false)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {
