@@ -147,7 +147,10 @@ async fn mail_in_a_polled_mailbox_becomes_a_ticket_of_its_group_once() {
         eventually("both taken in", || {
             let store = store.clone();
             async move {
-                let page = store.list_inbound(None, None, 10).await.unwrap();
+                let page = store
+                    .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 10)
+                    .await
+                    .unwrap();
                 page.items.len() == 2
                     && page
                         .items
@@ -157,7 +160,10 @@ async fn mail_in_a_polled_mailbox_becomes_a_ticket_of_its_group_once() {
         })
         .await;
         worker.stop().await;
-        let page = store.list_inbound(None, None, 10).await.unwrap();
+        let page = store
+            .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 10)
+            .await
+            .unwrap();
         // Either copy may win when both are taken in at once; exactly one makes the ticket.
         let created: Vec<_> = page
             .items

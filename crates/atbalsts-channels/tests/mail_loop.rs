@@ -169,14 +169,20 @@ async fn a_citizens_mail_becomes_a_ticket_and_the_conversation_threads() {
         eventually("the ticket", || {
             let store = store.clone();
             async move {
-                let page = store.list_inbound(None, None, 10).await.unwrap();
+                let page = store
+                    .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 10)
+                    .await
+                    .unwrap();
                 page.items
                     .first()
                     .is_some_and(|m| m.status == InboundStatus::TicketCreated)
             }
         })
         .await;
-        let page = store.list_inbound(None, None, 10).await.unwrap();
+        let page = store
+            .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 10)
+            .await
+            .unwrap();
         assert_eq!(page.items.len(), 1, "{b}: one accepted, one stored");
         ticket_id = page.items[0].ticket_id.unwrap_or(ticket_id);
         let ticket = store.ticket(&agent(), ticket_id).await.unwrap();
@@ -262,7 +268,10 @@ async fn a_citizens_mail_becomes_a_ticket_and_the_conversation_threads() {
         eventually("both taken in", || {
             let store = store.clone();
             async move {
-                let page = store.list_inbound(None, None, 10).await.unwrap();
+                let page = store
+                    .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 10)
+                    .await
+                    .unwrap();
                 page.items
                     .iter()
                     .all(|m| m.status != InboundStatus::Received)
@@ -270,7 +279,10 @@ async fn a_citizens_mail_becomes_a_ticket_and_the_conversation_threads() {
             }
         })
         .await;
-        let page = store.list_inbound(None, None, 10).await.unwrap();
+        let page = store
+            .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 10)
+            .await
+            .unwrap();
         let statuses: Vec<_> = page.items.iter().map(|m| m.status).collect();
         assert_eq!(
             statuses,

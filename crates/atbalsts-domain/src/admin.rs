@@ -95,6 +95,50 @@ pub fn authorize_webhooks(staff: &StaffActor, institution: &str) -> Result<(), D
     }
 }
 
+/// Whose received e-mail an administrator handles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailScope {
+    /// Every message, also those addressed to no group (the system administrator).
+    All,
+    /// Messages to these institutions' groups or threaded into their tickets.
+    Institutions(Vec<String>),
+}
+
+impl MailScope {
+    /// Whether a message that went to `institution` (`None`: to no group
+    /// and no ticket) is within the scope.
+    pub fn covers(&self, institution: Option<&str>) -> bool {
+        match (self, institution) {
+            (MailScope::All, _) => true,
+            (MailScope::Institutions(own), Some(i)) => own.iter().any(|o| o == i),
+            (MailScope::Institutions(_), None) => false,
+        }
+    }
+}
+
+/// Which received mail `staff` may see, release and delete: administrators
+/// only; an institution's administrator the mail of the institutions they
+/// administer, since a quarantined message holds a citizen's words that
+/// belong to the institution it was written to.
+pub fn mail_scope(staff: &StaffActor) -> Result<MailScope, DomainError> {
+    if is_system_administrator(staff) {
+        return Ok(MailScope::All);
+    }
+    let own: Vec<String> = staff
+        .scopes
+        .iter()
+        .filter(|s| s.service.is_none())
+        .map(|s| s.institution.clone())
+        .collect();
+    if !is_administrator(staff) || own.is_empty() {
+        return Err(DomainError::forbidden(
+            Code::AdminOnly,
+            "only administrators handle the received e-mail",
+        ));
+    }
+    Ok(MailScope::Institutions(own))
+}
+
 /// May `staff` import the registers (shared by every institution)?
 pub fn authorize_register_import(staff: &StaffActor) -> Result<(), DomainError> {
     if is_system_administrator(staff) {
@@ -123,6 +167,36 @@ mod tests {
                     service: s.map(Into::into),
                 })
                 .collect(),
+        }
+    }
+
+    #[test]
+    fn institution_administrators_handle_their_institutions_mail() {
+        let system = staff(Role::Administrator, &[]);
+        assert_eq!(mail_scope(&system).ok(), Some(MailScope::All));
+        assert!(MailScope::All.covers(None));
+        let pmlp = staff(
+            Role::Administrator,
+            &[("PMLP", None), ("VID", Some("VID-001"))],
+        );
+        let scope = mail_scope(&pmlp).ok();
+        assert_eq!(scope, Some(MailScope::Institutions(vec!["PMLP".into()])));
+        let scope = scope.unwrap_or(MailScope::All);
+        assert!(scope.covers(Some("PMLP")));
+        assert!(
+            !scope.covers(Some("VID")),
+            "a service scope administers nothing"
+        );
+        assert!(
+            !scope.covers(None),
+            "mail to no group is the system administrator's"
+        );
+        for other in [
+            staff(Role::Specialist, &[("PMLP", None)]),
+            staff(Role::CentralAgent, &[]),
+            staff(Role::Administrator, &[("PMLP", Some("PMLP-001"))]),
+        ] {
+            assert!(mail_scope(&other).is_err(), "{other:?}");
         }
     }
 

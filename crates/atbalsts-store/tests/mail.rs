@@ -67,7 +67,12 @@ async fn received_mail_is_stored_raw_with_its_intake_job_and_settled_once() {
             "{b}: a repeated intake changes nothing"
         );
         let page = store
-            .list_inbound(Some(InboundStatus::Quarantined), None, 10)
+            .list_inbound(
+                &atbalsts_domain::admin::MailScope::All,
+                Some(InboundStatus::Quarantined),
+                None,
+                10,
+            )
             .await
             .unwrap();
         assert_eq!(page.items.len(), 1, "{b}");
@@ -102,9 +107,20 @@ async fn received_mail_is_stored_raw_with_its_intake_job_and_settled_once() {
                 .await
                 .unwrap();
         }
-        let first = store.list_inbound(None, None, 4).await.unwrap();
+        let first = store
+            .list_inbound(&atbalsts_domain::admin::MailScope::All, None, None, 4)
+            .await
+            .unwrap();
         assert_eq!(first.items.len(), 4);
-        let rest = store.list_inbound(None, first.next_after, 4).await.unwrap();
+        let rest = store
+            .list_inbound(
+                &atbalsts_domain::admin::MailScope::All,
+                None,
+                first.next_after,
+                4,
+            )
+            .await
+            .unwrap();
         assert_eq!(rest.items.len(), 2, "{b}");
         assert!(rest.next_after.is_none());
         assert!(first.items[0].id > rest.items[1].id);

@@ -7,6 +7,7 @@ use crate::auth::{self, Auth};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{Json, Query, RecordId, TicketId};
 use atbalsts_domain::FieldError;
+use atbalsts_domain::admin::MailScope;
 use atbalsts_store::StoreError;
 use atbalsts_store::mail::inbound::{InboundPage, InboundStatus};
 use atbalsts_store::mail::mailboxes::{Mailbox, NewMailbox};
@@ -30,11 +31,38 @@ pub struct InboundQuery {
     limit: Option<u32>,
 }
 
+/// Which received mail the caller handles (administrators only).
+fn mail_scope(actor: &atbalsts_domain::Actor, what: &str) -> ApiResult<MailScope> {
+    let staff = auth::staff_only(actor, what)?;
+    Ok(atbalsts_domain::admin::mail_scope(staff).map_err(StoreError::from)?)
+}
+
+/// Refuse a message outside the caller's scope (`admin.not_yours`).
+async fn mail_of(
+    s: &AppState,
+    actor: &atbalsts_domain::Actor,
+    id: i64,
+    what: &str,
+) -> ApiResult<()> {
+    let scope = mail_scope(actor, what)?;
+    let record = s.store.inbound_record(id).await?;
+    if scope.covers(record.institution.as_deref()) {
+        Ok(())
+    } else {
+        Err(StoreError::from(atbalsts_domain::DomainError::forbidden(
+            atbalsts_domain::refusal::Code::AdminNotYours,
+            format!("message {id} was not written to an institution you administer"),
+        ))
+        .into())
+    }
+}
+
 fn invalid(field: &str, message: &str) -> crate::ApiError {
     StoreError::invalid(vec![FieldError::new(field, message)]).into()
 }
 
-/// Every received message, newest first, with what became of it (system administrator).
+/// Every received message, newest first, with what became of it: all for the system
+/// administrator, those to their institutions' groups and tickets for an institution's administrator.
 #[utoipa::path(get, path = "/api/v1/mail/inbound", operation_id = "list_inbound_mail", tag = "mail", params(InboundQuery),
     responses((status = 200, body = InboundPage), (status = 400, body = Problem), (status = 401, body = Problem),
         (status = 403, body = Problem), (status = 422, body = Problem)))]
@@ -43,7 +71,7 @@ pub async fn inbound(
     Auth(actor): Auth,
     Query(q): Query<InboundQuery>,
 ) -> ApiResult<axum::Json<InboundPage>> {
-    auth::system_administrator(&actor, "see the received mail")?;
+    let scope = mail_scope(&actor, "see the received mail")?;
     let status = match q.status.as_deref() {
         None => None,
         Some(v) => Some(InboundStatus::parse(v).ok_or_else(|| {
@@ -61,7 +89,7 @@ pub async fn inbound(
         return Err(invalid("limit", "between 1 and 200"));
     }
     Ok(axum::Json(
-        s.store.list_inbound(status, q.after, limit).await?,
+        s.store.list_inbound(&scope, status, q.after, limit).await?,
     ))
 }
 
@@ -75,7 +103,7 @@ pub async fn release(
     Auth(actor): Auth,
     RecordId(id): RecordId,
 ) -> ApiResult<StatusCode> {
-    auth::system_administrator(&actor, "release quarantined mail")?;
+    mail_of(&s, &actor, id, "release quarantined mail").await?;
     s.store.release_mail(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -90,7 +118,7 @@ pub async fn delete_inbound(
     Auth(actor): Auth,
     RecordId(id): RecordId,
 ) -> ApiResult<StatusCode> {
-    auth::system_administrator(&actor, "delete quarantined mail")?;
+    mail_of(&s, &actor, id, "delete quarantined mail").await?;
     s.store.delete_quarantined_mail(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

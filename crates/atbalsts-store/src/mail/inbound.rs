@@ -7,6 +7,7 @@ use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::jobs::NewJob;
 use crate::now_micros;
+use atbalsts_domain::admin::MailScope;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -84,6 +85,8 @@ pub struct InboundMail {
     pub subject: Option<String>,
     pub group: Option<String>,
     pub ticket_id: Option<i64>,
+    /// The institution the message went to: its ticket's, else its group's.
+    pub institution: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -101,10 +104,18 @@ struct InboundRow {
     subject: Option<String>,
     group_code: Option<String>,
     ticket_id: Option<i64>,
+    institution: Option<String>,
 }
 
 const COLUMNS: &str = "id, received_at, source, envelope_from, envelope_to, size, status, reason, \
-     message_id, from_address, subject, group_code, ticket_id";
+     message_id, from_address, subject, group_code, ticket_id, \
+     COALESCE((SELECT t.institution FROM tickets t WHERE t.id = mail_inbound.ticket_id), \
+              (SELECT g.institution FROM support_groups g WHERE g.code = mail_inbound.group_code)) \
+     AS institution";
+
+/// The institution a message went to, as [`COLUMNS`] computes it.
+const INSTITUTION: &str = "COALESCE((SELECT t.institution FROM tickets t WHERE t.id = mail_inbound.ticket_id), \
+     (SELECT g.institution FROM support_groups g WHERE g.code = mail_inbound.group_code))";
 
 impl InboundRow {
     fn into_mail(self) -> Result<InboundMail> {
@@ -124,6 +135,7 @@ impl InboundRow {
             subject: self.subject,
             group: self.group_code,
             ticket_id: self.ticket_id,
+            institution: self.institution,
         })
     }
 }
@@ -247,21 +259,42 @@ impl Store {
     /// Received messages, newest first, optionally of one status (keyset paging by id).
     pub async fn list_inbound(
         &self,
+        scope: &MailScope,
         status: Option<InboundStatus>,
         after: Option<i64>,
         limit: u32,
     ) -> Result<InboundPage> {
         let limit = i64::from(limit.clamp(1, 200));
+        let institutions: &[String] = match scope {
+            MailScope::All => &[],
+            MailScope::Institutions(own) if own.is_empty() => {
+                return Ok(InboundPage {
+                    items: Vec::new(),
+                    next_after: None,
+                });
+            }
+            MailScope::Institutions(own) => own,
+        };
+        let within = match scope {
+            MailScope::All => String::new(),
+            MailScope::Institutions(own) => {
+                let marks: Vec<String> = (0..own.len()).map(|i| format!("${}", i + 4)).collect();
+                format!(" AND {INSTITUTION} IN ({})", marks.join(", "))
+            }
+        };
+        let sql = format!(
+            "SELECT {COLUMNS} FROM mail_inbound WHERE ($1 IS NULL OR status = $1) \
+             AND ($2 IS NULL OR id < $2){within} ORDER BY id DESC LIMIT $3"
+        );
         let rows: Vec<InboundRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM mail_inbound WHERE ($1 IS NULL OR status = $1) \
-                 AND ($2 IS NULL OR id < $2) ORDER BY id DESC LIMIT $3"
-            ))
-            .bind(status.map(InboundStatus::as_str))
-            .bind(after)
-            .bind(limit + 1)
-            .fetch_all(pool)
-            .await?
+            let mut query = sqlx::query_as(&sql)
+                .bind(status.map(InboundStatus::as_str))
+                .bind(after)
+                .bind(limit + 1);
+            for institution in institutions {
+                query = query.bind(institution);
+            }
+            query.fetch_all(pool).await?
         });
         let more = rows.len() as i64 > limit;
         let items = rows

@@ -80,5 +80,5 @@ admin-mail-outcome = Outcome
 admin-mail-ticket = Request
 admin-mail-release = Release
 admin-mail-delete = Delete
-admin-mail-forbidden = The e-mail section is managed by the system administrator.
+admin-mail-forbidden = This e-mail section belongs to the system administrator or to another institution's administrators.
 admin-mail-heading-not-quarantined = The message is not in quarantine

@@ -2,8 +2,9 @@
 //! outcome, quarantine released or deleted, the outbox, a ticket's mail, and
 //! mailboxes — each only for whom it is meant.
 
-use crate::harness::{TestApp, send};
+use crate::harness::{TestApp, scope, send};
 use crate::on_every_backend;
+use atbalsts_domain::Role;
 use atbalsts_store::mail::inbound::{Arrival, InboundStatus, Settled};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -46,13 +47,13 @@ async fn administration(app: &TestApp) {
             .unwrap()
     );
 
-    // Only the system administrator sees received mail.
+    // Only administrators see received mail.
     let (s, _) = app.get("/api/v1/mail/inbound", None).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
     let (s, p) = app.get("/api/v1/mail/inbound", Some(&staff.pmlp)).await;
     assert_eq!(
         (s, p["code"].as_str()),
-        (StatusCode::FORBIDDEN, Some("access.system_administrator"))
+        (StatusCode::FORBIDDEN, Some("admin.only"))
     );
     let (s, page) = app.get("/api/v1/mail/inbound", Some(&staff.admin)).await;
     assert_eq!(s, StatusCode::OK, "{page}");
@@ -183,6 +184,93 @@ async fn administration(app: &TestApp) {
     assert_eq!(s, StatusCode::NO_CONTENT);
 }
 on_every_backend!(mail_is_administered_by_whom_it_concerns, administration);
+
+/// An institution's administrator handles the mail written to their
+/// institution's groups, and nothing else: not another institution's, not
+/// mail that reached no group, not the outbox.
+async fn institution_mail(app: &TestApp) {
+    let staff = app.staff().await;
+    let (_, pmlp_admin) = app
+        .user(
+            "admin@pmlp.lv",
+            Role::Administrator,
+            vec![scope("PMLP", None)],
+        )
+        .await;
+    let mut ids = Vec::new();
+    for group in [Some("PMLP-L1"), Some("VID-L1"), None] {
+        let id = app
+            .store
+            .receive_mail(&arrival(), b"no headers at all")
+            .await
+            .unwrap();
+        let settled = Settled {
+            status: InboundStatus::Quarantined,
+            reason: Some("unreadable".into()),
+            message_id: None,
+            from_address: None,
+            subject: None,
+            group: group.map(Into::into),
+            ticket_id: None,
+        };
+        assert!(
+            app.store
+                .settle_mail(id, InboundStatus::Received, &settled)
+                .await
+                .unwrap()
+        );
+        ids.push(id);
+    }
+    let listed = |page: &serde_json::Value| -> Vec<i64> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (s, page) = app.get("/api/v1/mail/inbound", Some(&pmlp_admin)).await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    assert_eq!(listed(&page), [ids[0]], "{page}");
+    assert_eq!(page["items"][0]["institution"], "PMLP");
+    let (_, page) = app.get("/api/v1/mail/inbound", Some(&staff.admin)).await;
+    assert_eq!(listed(&page), [ids[2], ids[1], ids[0]], "{page}");
+    for other in [ids[1], ids[2]] {
+        let (s, p) = app
+            .post(
+                &format!("/api/v1/mail/inbound/{other}/release"),
+                Some(&pmlp_admin),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            (s, p["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("admin.not_yours")),
+            "{p}"
+        );
+        let (s, _) = send(app.req(
+            Method::DELETE,
+            &format!("/api/v1/mail/inbound/{other}"),
+            Some(&pmlp_admin),
+        ))
+        .await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+    }
+    let (s, _) = send(app.req(
+        Method::DELETE,
+        &format!("/api/v1/mail/inbound/{}", ids[0]),
+        Some(&pmlp_admin),
+    ))
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, _) = app.get("/api/v1/mail/outbox", Some(&pmlp_admin)).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (_, page) = app.get("/api/v1/mail/inbound", Some(&staff.admin)).await;
+    assert_eq!(page["items"][2]["status"], "deleted", "{page}");
+    assert_eq!(page["items"][1]["status"], "quarantined", "{page}");
+}
+
+on_every_backend!(institutions_administer_their_own_mail, institution_mail);
 
 async fn notice_switches(app: &TestApp) {
     let staff = app.staff().await;

@@ -1,12 +1,14 @@
-//! The e-mail channel for the system administrator: every received message
-//! with its outcome (quarantine released or deleted here) and the outbox.
+//! The e-mail channel for administrators: every received message with its
+//! outcome (quarantine released or deleted here) — all of them for the system
+//! administrator, those written to their institutions for an institution's
+//! administrator — and, for the system administrator, the outbox.
 
 use super::{admin_posted, administrator, staff_page};
 use crate::AppState;
 use crate::i18n::t;
 use crate::page::{localized, message, render, unavailable};
 use askama::Template;
-use atbalsts_domain::admin::is_system_administrator;
+use atbalsts_domain::admin::{MailScope, mail_scope};
 use atbalsts_search::Lang;
 use atbalsts_store::StoreError;
 use atbalsts_store::mail::inbound::InboundStatus;
@@ -51,6 +53,7 @@ struct MailPage {
     chosen: String,
     received: Vec<Received>,
     sent: Vec<Sent>,
+    show_outbox: bool,
     h_received: Vec<String>,
     h_sent: Vec<String>,
     release: String,
@@ -72,17 +75,17 @@ pub struct QuarantineForm {
     csrf: String,
 }
 
-async fn system_admin(
+/// The signed-in administrator and the mail they handle.
+async fn mail_admin(
     s: &AppState,
     jar: &CookieJar,
     lang: Lang,
     uri: &axum::http::Uri,
-) -> Result<Session, Response> {
+) -> Result<(Session, MailScope), Response> {
     let session = administrator(s, jar, lang, uri).await?;
-    if is_system_administrator(&session.staff) {
-        Ok(session)
-    } else {
-        Err(forbidden(lang, uri))
+    match mail_scope(&session.staff) {
+        Ok(scope) => Ok((session, scope)),
+        Err(_) => Err(forbidden(lang, uri)),
     }
 }
 
@@ -103,17 +106,22 @@ pub async fn mail(
     jar: CookieJar,
     query: Result<Query<MailQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let session = match system_admin(&s, &jar, lang, &uri).await {
-        Ok(session) => session,
+    let (session, scope) = match mail_admin(&s, &jar, lang, &uri).await {
+        Ok(both) => both,
         Err(response) => return response,
     };
+    // The outbox holds mail of every institution (and private links): the system administrator's.
+    let show_outbox = scope == MailScope::All;
     let chosen = query.map(|Query(q)| q.status).unwrap_or_default();
     // An unknown status shows everything rather than an error page.
     let status = InboundStatus::parse(&chosen);
-    let loaded = tokio::try_join!(
-        s.store.list_inbound(status, None, 100),
-        s.store.outbox(None, 50)
-    );
+    let loaded = tokio::try_join!(s.store.list_inbound(&scope, status, None, 100), async {
+        if show_outbox {
+            s.store.outbox(None, 50).await
+        } else {
+            Ok(Vec::new())
+        }
+    });
     let (inbound, outbox) = match loaded {
         Ok(both) => both,
         Err(e) => return unavailable(lang, &uri, &e.to_string()),
@@ -167,6 +175,7 @@ pub async fn mail(
             chosen,
             received,
             sent,
+            show_outbox,
             h_received: [
                 "admin-mail-when",
                 "admin-mail-from",
@@ -208,7 +217,15 @@ pub async fn quarantine(
         Ok(both) => both,
         Err(response) => return response,
     };
-    if !is_system_administrator(&session.staff) {
+    let allowed = match mail_scope(&session.staff) {
+        Ok(scope) => match s.store.inbound_record(id).await {
+            Ok(record) => scope.covers(record.institution.as_deref()),
+            Err(StoreError::NotFound(_)) => return crate::page::not_found(lang, &uri),
+            Err(e) => return unavailable(lang, &uri, &e.to_string()),
+        },
+        Err(_) => false,
+    };
+    if !allowed {
         return forbidden(lang, &uri);
     }
     let done = match what.as_str() {

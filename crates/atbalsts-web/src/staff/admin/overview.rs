@@ -149,7 +149,8 @@ pub async fn overview(
             import: authorize_register_import(me)
                 .is_ok()
                 .then(|| (localized(lang, "/staff/admin/import"), k("admin-import"))),
-            mail: atbalsts_domain::admin::is_system_administrator(me)
+            mail: atbalsts_domain::admin::mail_scope(me)
+                .is_ok()
                 .then(|| (localized(lang, "/staff/admin/mail"), k("admin-mail"))),
             h: [
                 "admin-email",
