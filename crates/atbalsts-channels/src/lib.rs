@@ -49,6 +49,9 @@ pub struct MailConfig {
     /// At most this many messages an hour from one sender become tickets or
     /// replies; the rest are quarantined (a flood stops, nothing is lost).
     pub per_sender_per_hour: i64,
+    /// Days the outbox keeps a written message's bytes after it was written
+    /// (the record stays); reset mail loses them within the hour.
+    pub keep_days: u32,
 }
 
 impl Default for MailConfig {
@@ -60,6 +63,7 @@ impl Default for MailConfig {
             public_url: "http://127.0.0.1:8080".into(),
             max_message_bytes: 25 * 1024 * 1024,
             per_sender_per_hour: 30,
+            keep_days: 30,
         }
     }
 }
@@ -141,6 +145,7 @@ impl Channels {
     /// Add the channels' job handlers (intake, sending, the reset e-mail, webhooks) to `handlers`.
     pub fn register(&self, handlers: Handlers) -> Handlers {
         let (a, b, c, w) = (self.clone(), self.clone(), self.clone(), self.clone());
+        let keep_days = self.config.keep_days;
         handlers
             .with(
                 atbalsts_store::mail::inbound::INTAKE_JOB,
@@ -167,5 +172,33 @@ impl Channels {
                 let c = w.clone();
                 async move { c.deliver_webhook(job).await }
             })
+            .with(
+                atbalsts_store::mail::retention::PURGE_JOB,
+                move |store, _job| {
+                    let keep_days = keep_days;
+                    async move {
+                        let purged = store
+                            .purge_outbound_content(atbalsts_store::now_micros(), keep_days)
+                            .await?;
+                        if purged.emptied + purged.expired > 0 {
+                            tracing::info!(
+                                emptied = purged.emptied,
+                                expired = purged.expired,
+                                keep_days,
+                                "outbox content purged"
+                            );
+                        }
+                        Ok(())
+                    }
+                },
+            )
+    }
+
+    /// The channels' periodic jobs, for the worker's configuration.
+    pub fn periodic() -> Vec<(String, std::time::Duration)> {
+        vec![(
+            atbalsts_store::mail::retention::PURGE_JOB.to_string(),
+            atbalsts_store::mail::retention::PURGE_EVERY,
+        )]
     }
 }

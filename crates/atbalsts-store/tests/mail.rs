@@ -263,3 +263,81 @@ async fn a_group_answers_at_its_own_addresses_only() {
         db.finish().await;
     }
 }
+
+/// The outbox forgets the bytes of what it wrote once they have had their
+/// chance (private links live in them), and reset mail within the hour; the
+/// records stay, and mail still waiting for the relay keeps its bytes.
+#[tokio::test]
+async fn the_outbox_purges_written_bytes_after_their_time() {
+    for db in backends().await {
+        let (b, store) = (db.backend, &db.store);
+        seed(store).await;
+        let day: i64 = 86_400 * 1_000_000;
+        let now = atbalsts_store::now_micros();
+        let write = |n: u32, purpose: &str| NewOutbound {
+            ticket_id: None,
+            purpose: purpose.into(),
+            cause: format!("test:{n}"),
+            recipient: "anna@example.lv".into(),
+            user_id: None,
+            sender: "atbalsts@localhost".into(),
+            message_id: format!("m{n}@localhost"),
+            subject: format!("Nr. {n}"),
+            raw: format!("Subject: {n}\r\n\r\nhttps://atbalsts.example.lv/t/secret{n}")
+                .into_bytes(),
+        };
+        // (purpose, status, age in days-or-hours, bytes kept after the purge)
+        let cases: [(&str, &str, i64, bool); 6] = [
+            ("staff_reply", "sent", 31 * day, false),
+            ("staff_reply", "held", 31 * day, false),
+            ("staff_reply", "sent", 29 * day, true),
+            ("staff_reply", "queued", 40 * day, true),
+            ("password_reset", "held", 2 * 3_600_000_000, false),
+            ("password_reset", "held", 10 * 60_000_000, true),
+        ];
+        let mut ids = Vec::new();
+        for (n, (purpose, status, age, _)) in cases.iter().enumerate() {
+            let id = store
+                .queue_mail(&write(n as u32, purpose))
+                .await
+                .unwrap()
+                .unwrap();
+            common::exec(
+                store,
+                &format!(
+                    "UPDATE mail_outbound SET status = '{status}', created_at = {} WHERE id = {id}",
+                    now - age
+                ),
+            )
+            .await;
+            ids.push(id);
+        }
+        let stale_reset = store
+            .queue_mail(&write(9, "password_reset"))
+            .await
+            .unwrap()
+            .unwrap();
+        common::exec(
+            store,
+            &format!(
+                "UPDATE mail_outbound SET created_at = {} WHERE id = {stale_reset}",
+                now - 2 * 3_600_000_000
+            ),
+        )
+        .await;
+
+        let purged = store.purge_outbound_content(now, 30).await.unwrap();
+        assert_eq!((purged.emptied, purged.expired), (4, 1), "{b}");
+        for (id, (purpose, status, _, kept)) in ids.iter().zip(cases) {
+            let (record, raw) = store.outbound_mail(*id).await.unwrap();
+            assert_eq!(!raw.is_empty(), kept, "{b}: {purpose} {status}");
+            assert_eq!(record.status, status, "{b}: the record stays as it was");
+        }
+        let (record, raw) = store.outbound_mail(stale_reset).await.unwrap();
+        assert_eq!(record.status, "failed", "{b}");
+        assert!(raw.is_empty(), "{b}");
+        assert!(record.last_error.is_some_and(|e| e.contains("expired")));
+        let again = store.purge_outbound_content(now, 30).await.unwrap();
+        assert_eq!((again.emptied, again.expired), (0, 0), "{b}: nothing twice");
+    }
+}

@@ -60,6 +60,7 @@ pub fn channels(store: Store, settings: &Settings, site: &str) -> anyhow::Result
             .public_url
             .clone()
             .unwrap_or_else(|| site.to_string()),
+        keep_days: settings.mail_keep_days,
         ..MailConfig::default()
     };
     Channels::new(store, config)

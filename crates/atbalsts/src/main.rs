@@ -262,10 +262,12 @@ async fn serve(
         atbalsts_store::jobs::WorkerConfig {
             auto_close_after_days: (settings.auto_close_after_days > 0)
                 .then_some(settings.auto_close_after_days),
-            periodic: vec![(
+            periodic: std::iter::once((
                 atbalsts_store::sla_jobs::SLA_SWEEP.to_string(),
                 atbalsts_store::sla_jobs::SWEEP_EVERY,
-            )],
+            ))
+            .chain(atbalsts_channels::Channels::periodic())
+            .collect(),
             ..atbalsts_store::jobs::WorkerConfig::default()
         },
     );

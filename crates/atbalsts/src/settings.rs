@@ -40,12 +40,15 @@ pub struct Settings {
     /// Let webhooks and connectors post to loopback and private networks (a closed
     /// network whose receivers have private addresses); off: public addresses only.
     pub outbound_allow_private: bool,
+    /// Days the outbox keeps the bytes of the mail it wrote (private links in them).
+    pub mail_keep_days: u32,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 15] = [
+const KEYS: [&str; 16] = [
+    "mail_keep_days",
     "outbound_allow_private",
     "imap_poll_seconds",
     "smtp_relay",
@@ -76,7 +79,8 @@ impl Settings {
             .set_default("auto_close_after_days", 7)?
             .set_default("mail_from", "atbalsts@localhost")?
             .set_default("imap_poll_seconds", 60)?
-            .set_default("outbound_allow_private", false)?;
+            .set_default("outbound_allow_private", false)?
+            .set_default("mail_keep_days", 30)?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

@@ -8,6 +8,7 @@ pub mod addresses;
 pub mod inbound;
 pub mod mailboxes;
 pub mod outbound;
+pub mod retention;
 pub mod settings;
 pub mod threads;
 
