@@ -35,6 +35,7 @@ impl Channels {
                 secret: access.secret.clone(),
                 folder: m.folder.clone(),
                 timeout: Duration::from_secs(30),
+                ca_pem: self.config.ca_pem.clone(),
             };
             let peer = format!("imap://{}:{}/{}", m.host, m.port, m.folder);
             let result = poll_mailbox(&cfg, BATCH, |raw| {

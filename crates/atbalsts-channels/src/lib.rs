@@ -52,6 +52,9 @@ pub struct MailConfig {
     /// Days the outbox keeps a written message's bytes after it was written
     /// (the record stays); reset mail loses them within the hour.
     pub keep_days: u32,
+    /// Certificates (PEM) trusted besides the public roots for the relay and the
+    /// IMAP mailboxes (an institution's own CA).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 impl Default for MailConfig {
@@ -64,6 +67,7 @@ impl Default for MailConfig {
             max_message_bytes: 25 * 1024 * 1024,
             per_sender_per_hour: 30,
             keep_days: 30,
+            ca_pem: None,
         }
     }
 }
@@ -104,7 +108,13 @@ pub struct Channels {
 impl Channels {
     pub fn new(store: Store, config: MailConfig) -> Result<Channels, SetupError> {
         let relay = match &config.relay {
-            Some(cfg) => Some(Arc::new(Relay::new(cfg)?)),
+            Some(cfg) => {
+                let mut cfg = cfg.clone();
+                if cfg.ca_pem.is_none() {
+                    cfg.ca_pem.clone_from(&config.ca_pem);
+                }
+                Some(Arc::new(Relay::new(&cfg)?))
+            }
             None => None,
         };
         let webhooks = WebhookConfig::default();

@@ -43,6 +43,8 @@ pub struct MailboxConfig {
     pub folder: String,
     /// The longest wait for any one network step (connecting, TLS, each command).
     pub timeout: Duration,
+    /// Certificates (PEM) trusted besides the public roots: an institution's own CA.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// Configurations end up in logs; the secret must not.
@@ -56,6 +58,7 @@ impl fmt::Debug for MailboxConfig {
             .field("secret", &"***")
             .field("folder", &self.folder)
             .field("timeout", &self.timeout)
+            .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -76,6 +79,8 @@ pub enum ImapError {
     },
     #[error("{host:?} cannot be used as a TLS server name")]
     ServerName { host: String },
+    #[error("{0}")]
+    Trust(String),
     #[error("TLS with the IMAP server failed: {0}")]
     Tls(#[source] io::Error),
     #[error("the IMAP server does not allow STARTTLS: {0}")]
@@ -115,6 +120,7 @@ impl ImapError {
             // io::Error; anything else (a reset, an early close) is the network's.
             ImapError::Tls(e) => e.get_ref().is_none_or(|inner| !inner.is::<rustls::Error>()),
             ImapError::ServerName { .. }
+            | ImapError::Trust(_)
             | ImapError::StartTls(_)
             | ImapError::Auth { .. }
             | ImapError::Folder { .. }
@@ -311,7 +317,8 @@ async fn greeting(client: &mut Client<Stream>, t: Duration) -> Result<(), ImapEr
     }
 }
 
-/// Wraps a TCP connection in TLS, checked against the public web PKI roots.
+/// Wraps a TCP connection in TLS, checked against the public web PKI roots and the
+/// configured extra certificates.
 async fn tls<S>(cfg: &MailboxConfig, tcp: S) -> Result<TlsStream<S>, ImapError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + fmt::Debug,
@@ -320,9 +327,18 @@ where
         host: cfg.host.clone(),
     })?;
     // Built per poll: polls are minutes apart, and this keeps no global state.
-    let roots = RootCertStore {
+    let mut roots = RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    if let Some(pem) = &cfg.ca_pem {
+        let certificates =
+            crate::trust::certificates(pem).map_err(ImapError::Trust)?;
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|e| ImapError::Tls(io::Error::other(e)))?;
+        }
+    }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

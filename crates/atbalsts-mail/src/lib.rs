@@ -13,6 +13,7 @@ mod repair;
 pub mod send;
 pub mod server;
 mod text;
+mod trust;
 
 pub use classify::{AutoReason, classify, classify_headers};
 pub use compose::{AutoSubmitted, ComposeError, Outgoing, compose, new_message_id};

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use percent_encoding::percent_decode_str;
@@ -35,6 +35,9 @@ pub struct RelayConfig {
     pub password: Option<String>,
     pub timeout: Duration,
     pub helo_name: Option<String>,
+    /// Certificates (PEM) trusted besides the public roots: an institution's own CA
+    /// that signed the relay's certificate. Set from a file, not from the URL.
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +125,7 @@ impl FromStr for RelayConfig {
             password,
             timeout,
             helo_name,
+            ca_pem: None,
         })
     }
 }
@@ -166,6 +170,7 @@ impl fmt::Debug for RelayConfig {
             .field("password", &self.password.as_ref().map(|_| "***"))
             .field("timeout", &self.timeout)
             .field("helo_name", &self.helo_name)
+            .field("ca_pem", &self.ca_pem.as_ref().map(Vec::len))
             .finish()
     }
 }
@@ -217,8 +222,19 @@ impl fmt::Debug for Relay {
 
 impl Relay {
     pub fn new(cfg: &RelayConfig) -> Result<Relay, SendError> {
-        let tls_parameters =
-            || TlsParameters::new(cfg.host.clone()).map_err(|e| SendError::Config(e.to_string()));
+        let tls_parameters = || {
+            let mut builder = TlsParameters::builder(cfg.host.clone());
+            if let Some(pem) = &cfg.ca_pem {
+                crate::trust::certificates(pem).map_err(SendError::Config)?;
+                let certificate = Certificate::from_pem(pem).map_err(|e| {
+                    SendError::Config(format!("the trusted certificates are not PEM: {e}"))
+                })?;
+                builder = builder.add_root_certificate(certificate);
+            }
+            builder
+                .build_rustls()
+                .map_err(|e| SendError::Config(e.to_string()))
+        };
         let tls = match cfg.tls {
             TlsMode::None => Tls::None,
             TlsMode::StartTls => Tls::Required(tls_parameters()?),

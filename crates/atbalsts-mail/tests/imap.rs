@@ -35,16 +35,21 @@ struct Dovecot {
 impl Dovecot {
     /// `None`, with a notice, where Dovecot is not installed.
     fn start(test: &str) -> Option<Dovecot> {
+        Self::start_with(test, None)
+    }
+
+    /// With `certs`, the server offers STARTTLS with their server certificate.
+    fn start_with(test: &str, certs: Option<&support::TestCertificates>) -> Option<Dovecot> {
         let dir = tempfile::tempdir().unwrap();
         let port = support::free_port().unwrap();
         let script =
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/dovecot-test-server");
-        let out = Command::new("bash")
-            .arg(script)
-            .arg(dir.path())
-            .arg(port.to_string())
-            .output()
-            .unwrap();
+        let mut command = Command::new("bash");
+        command.arg(script).arg(dir.path()).arg(port.to_string());
+        if let Some(c) = certs {
+            command.arg(c.cert()).arg(c.key());
+        }
+        let out = command.output().unwrap();
         // The script's "not installed" status, as a shell's for a missing command.
         if out.status.code() == Some(127) {
             eprintln!(
@@ -75,6 +80,7 @@ impl Dovecot {
             secret: self.password.clone(),
             folder: "INBOX".to_string(),
             timeout: Duration::from_secs(10),
+            ca_pem: None,
         }
     }
 
@@ -348,6 +354,7 @@ async fn nothing_listening_is_temporary() {
         secret: "x".to_string(),
         folder: "INBOX".to_string(),
         timeout: Duration::from_secs(5),
+        ca_pem: None,
     };
     let err = poll_mailbox(&cfg, 10, keep(&mut Vec::new()))
         .await
@@ -373,6 +380,7 @@ async fn a_silent_server_times_out_as_temporary() {
         secret: "x".to_string(),
         folder: "INBOX".to_string(),
         timeout: Duration::from_millis(300),
+        ca_pem: None,
     };
     let err = poll_mailbox(&cfg, 10, keep(&mut Vec::new()))
         .await
@@ -392,6 +400,7 @@ fn debug_does_not_show_the_secret() {
         secret: "s3cret-parole".to_string(),
         folder: "INBOX".to_string(),
         timeout: Duration::from_secs(30),
+        ca_pem: None,
     };
     let shown = format!("{cfg:?}");
     assert!(!shown.contains("s3cret-parole"), "{shown}");
@@ -409,6 +418,51 @@ fn polling_can_run_on_a_spawned_task() {
         secret: "x".to_string(),
         folder: "INBOX".to_string(),
         timeout: Duration::from_secs(1),
+        ca_pem: None,
     };
     assert_send(&poll_mailbox(&cfg, 1, |_raw| ready(Ok::<(), String>(()))));
+}
+
+/// STARTTLS to a server whose certificate an institution's own CA signed: taken once
+/// that CA is trusted; refused (and not as a passing trouble) without it, so the
+/// secret never goes to a server that could not prove who it is.
+#[tokio::test]
+async fn starttls_with_an_own_certificate_authority() {
+    let test = "starttls_with_an_own_certificate_authority";
+    let Some(certs) = support::test_certificates(test) else {
+        return;
+    };
+    let Some(server) = Dovecot::start_with(test, Some(&certs)) else {
+        return;
+    };
+    server.append(&three_messages()).await;
+    let untrusted = MailboxConfig {
+        tls: ImapTls::StartTls,
+        ..server.config()
+    };
+    let err = poll_mailbox(&untrusted, 10, keep(&mut Vec::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ImapError::Tls(_)), "{err:?}");
+    assert!(!err.is_temporary(), "{err:?}");
+    assert_eq!(server.search("SEEN").await, Vec::<u32>::new());
+
+    let trusted = MailboxConfig {
+        ca_pem: Some(certs.ca_pem()),
+        ..untrusted.clone()
+    };
+    let mut got = Vec::new();
+    let n = poll_mailbox(&trusted, 10, keep(&mut got)).await.unwrap();
+    assert_eq!(n, 3);
+    assert_eq!(server.search("SEEN").await, vec![1, 2, 3]);
+
+    let junk = MailboxConfig {
+        ca_pem: Some(b"not a certificate".to_vec()),
+        ..untrusted
+    };
+    let err = poll_mailbox(&junk, 10, keep(&mut Vec::new()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ImapError::Trust(_)), "{err:?}");
+    assert!(!err.is_temporary());
 }

@@ -197,3 +197,75 @@ async fn bad_envelopes_are_permanent() -> Result<(), Box<dyn std::error::Error>>
     assert!(matches!(&bad, Err(e @ SendError::Address(_)) if e.is_permanent()));
     Ok(())
 }
+
+/// A relay behind TLS with a certificate from an institution's own CA, asking for
+/// authentication: STARTTLS and implicit TLS both deliver once that CA is trusted, never
+/// without it, and a wrong password is refused.
+#[tokio::test]
+async fn tls_relays_with_an_own_ca_and_authentication() -> Result<(), Box<dyn std::error::Error>>
+{
+    let test = "tls_relays_with_an_own_ca_and_authentication";
+    if !support::python_has("aiosmtpd", test) {
+        return Ok(());
+    }
+    let Some(certs) = support::test_certificates(test) else {
+        return Ok(());
+    };
+    for (mode, scheme) in [("starttls", "smtp"), ("implicit", "smtps")] {
+        let dir = tempfile::tempdir()?;
+        let port = support::free_port()?;
+        let _sink =
+            support::start_tls_sink(port, dir.path(), &certs, mode, "desk", "pa:ss w/ord")?;
+        let query = if mode == "starttls" {
+            "?tls=starttls&timeout=10"
+        } else {
+            "?timeout=10"
+        };
+        let url = format!("{scheme}://desk:pa%3Ass%20w%2Ford@127.0.0.1:{port}{query}");
+
+        let mut trusted: RelayConfig = url.parse()?;
+        trusted.ca_pem = Some(certs.ca_pem());
+        let reply = Relay::new(&trusted)?
+            .send(
+                "bounces@desk.example.lv",
+                &["janis@example.lv".into()],
+                &message("janis@example.lv"),
+            )
+            .await?;
+        assert!(reply.starts_with("250"), "{mode}: {reply}");
+        let stored = parse(&std::fs::read(dir.path().join("1.eml"))?)?;
+        assert_eq!(stored.subject, "Pārbaude", "{mode}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("1.user"))?,
+            "desk",
+            "{mode}: the relay knew who sent it"
+        );
+
+        // Without the CA the certificate is unknown: nothing is sent in the clear instead.
+        let untrusted: RelayConfig = url.parse()?;
+        let err = Relay::new(&untrusted)?
+            .send("a@desk.example.lv", &["janis@example.lv".into()], &message("x"))
+            .await
+            .expect_err("an unknown certificate authority");
+        assert!(
+            err.to_string().to_lowercase().contains("certificate"),
+            "{mode}: {err}"
+        );
+
+        let mut wrong: RelayConfig = url.replace("pa%3Ass", "nepareizi").parse()?;
+        wrong.ca_pem = Some(certs.ca_pem());
+        let err = Relay::new(&wrong)?
+            .send("a@desk.example.lv", &["janis@example.lv".into()], &message("x"))
+            .await
+            .expect_err("a wrong password");
+        assert!(err.to_string().contains("535"), "{mode}: {err}");
+        assert!(!dir.path().join("2.eml").exists(), "{mode}");
+    }
+
+    // A file that is not PEM is a configuration error, said at start-up.
+    let mut broken: RelayConfig = "smtps://127.0.0.1:1".parse()?;
+    broken.ca_pem = Some(b"not a certificate".to_vec());
+    let err = Relay::new(&broken).expect_err("not PEM");
+    assert!(matches!(err, SendError::Config(_)), "{err:?}");
+    Ok(())
+}

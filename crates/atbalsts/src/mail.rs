@@ -53,8 +53,16 @@ pub fn channels(store: Store, settings: &Settings, site: &str) -> anyhow::Result
         Some(url) => Some(url.parse().context("smtp_relay")?),
         None => None,
     };
+    let ca_pem = match &settings.mail_ca_file {
+        Some(path) => Some(
+            std::fs::read(path)
+                .with_context(|| format!("mail_ca_file {}", path.display()))?,
+        ),
+        None => None,
+    };
     let config = MailConfig {
         relay,
+        ca_pem,
         mail_from: settings.mail_from.clone(),
         public_url: settings
             .public_url

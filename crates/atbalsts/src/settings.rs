@@ -42,12 +42,16 @@ pub struct Settings {
     pub outbound_allow_private: bool,
     /// Days the outbox keeps the bytes of the mail it wrote (private links in them).
     pub mail_keep_days: u32,
+    /// A PEM file of certificates trusted besides the public roots for the SMTP relay
+    /// and the IMAP mailboxes (an institution's own certificate authority).
+    pub mail_ca_file: Option<PathBuf>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 16] = [
+const KEYS: [&str; 17] = [
+    "mail_ca_file",
     "mail_keep_days",
     "outbound_allow_private",
     "imap_poll_seconds",

@@ -39,12 +39,41 @@ impl Drop for Helper {
 
 /// Starts the aiosmtpd sink on `port` writing into `dir`, and waits for it to listen.
 pub fn start_sink(port: u16, dir: &std::path::Path) -> std::io::Result<Helper> {
-    let script =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_sink.py");
+    start_script("smtp_sink.py", &[port.to_string().as_ref(), dir.as_os_str()])
+}
+
+/// Starts the aiosmtpd server with TLS (`mode`: starttls or implicit) and AUTH for
+/// `user`/`password` on `port`, writing into `dir`, and waits for it to listen.
+pub fn start_tls_sink(
+    port: u16,
+    dir: &std::path::Path,
+    certs: &TestCertificates,
+    mode: &str,
+    user: &str,
+    password: &str,
+) -> std::io::Result<Helper> {
+    let (cert, key) = (certs.cert(), certs.key());
+    start_script(
+        "smtp_tls_sink.py",
+        &[
+            port.to_string().as_ref(),
+            dir.as_os_str(),
+            cert.as_os_str(),
+            key.as_os_str(),
+            mode.as_ref(),
+            user.as_ref(),
+            password.as_ref(),
+        ],
+    )
+}
+
+fn start_script(name: &str, args: &[&std::ffi::OsStr]) -> std::io::Result<Helper> {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/support")
+        .join(name);
     let mut child = Command::new("python3")
         .arg(script)
-        .arg(port.to_string())
-        .arg(dir)
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()?;
@@ -58,4 +87,60 @@ pub fn start_sink(port: u16, dir: &std::path::Path) -> std::io::Result<Helper> {
         return Err(std::io::Error::other("the SMTP sink did not start"));
     }
     Ok(helper)
+}
+
+/// A certificate authority of the test's own and a server certificate it signed for
+/// 127.0.0.1 and localhost, as PEM files in a directory.
+pub struct TestCertificates {
+    pub dir: tempfile::TempDir,
+}
+
+impl TestCertificates {
+    pub fn ca(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+    pub fn cert(&self) -> std::path::PathBuf {
+        self.dir.path().join("server.pem")
+    }
+    pub fn key(&self) -> std::path::PathBuf {
+        self.dir.path().join("server.key")
+    }
+    pub fn ca_pem(&self) -> Vec<u8> {
+        std::fs::read(self.ca()).unwrap_or_default()
+    }
+}
+
+/// Made with the `openssl` command; `None`, with a notice, where it is missing.
+pub fn test_certificates(test: &str) -> Option<TestCertificates> {
+    let dir = tempfile::tempdir().ok()?;
+    let d = dir.path();
+    let run = |args: &[&str]| {
+        Command::new("openssl")
+            .args(args)
+            .current_dir(d)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    std::fs::write(
+        d.join("san.ext"),
+        "subjectAltName = IP:127.0.0.1, DNS:localhost\nbasicConstraints = CA:FALSE\n",
+    )
+    .ok()?;
+    let made = run(&[
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+        "/CN=Atbalsts test CA", "-keyout", "ca.key", "-out", "ca.pem",
+    ]) && run(&[
+        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+        "server.key", "-out", "server.csr",
+    ]) && run(&[
+        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem",
+    ]);
+    if !made {
+        eprintln!("NOTICE: {test} skipped: the openssl command could not make test certificates");
+        return None;
+    }
+    Some(TestCertificates { dir })
 }
