@@ -80,6 +80,8 @@ pub struct Channels {
     pub(crate) relay: Option<Arc<Relay>>,
     pub(crate) webhooks: Arc<WebhookConfig>,
     pub(crate) http: reqwest::Client,
+    /// Where received attachments are kept.
+    pub(crate) objects: atbalsts_objects::Objects,
 }
 
 impl Channels {
@@ -100,12 +102,20 @@ impl Channels {
             relay,
             webhooks: Arc::new(WebhookConfig::default()),
             http,
+            // Tests that do not look at files; a node always names its storage.
+            objects: atbalsts_objects::Objects::memory(),
         })
     }
 
     /// The same channels delivering webhooks by `config`.
     pub fn with_webhooks(mut self, config: WebhookConfig) -> Channels {
         self.webhooks = Arc::new(config);
+        self
+    }
+
+    /// The same channels keeping received attachments in `objects`.
+    pub fn with_objects(mut self, objects: atbalsts_objects::Objects) -> Channels {
+        self.objects = objects;
         self
     }
 

@@ -20,6 +20,7 @@ pub use sniff::sniff;
 use bytes::Bytes;
 use object_store::ObjectStore;
 use object_store::path::Path as ObjectPath;
+use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -99,6 +100,17 @@ impl S3Config {
     }
 }
 
+/// A file just stored by [`Objects::put_new`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub key: String,
+    /// Sniffed from the bytes.
+    pub content_type: String,
+    pub size: usize,
+    /// Lower-case hex.
+    pub sha256: String,
+}
+
 #[derive(Clone)]
 enum Backend {
     Local(local::Local),
@@ -175,6 +187,22 @@ impl Objects {
             },
             describe: "memory".into(),
         }
+    }
+
+    /// Store a new file under a fresh key and describe it: its key, the type
+    /// its bytes show, its size and SHA-256.
+    pub async fn put_new(&self, bytes: Bytes) -> Result<Stored> {
+        let stored = Stored {
+            key: new_key(),
+            content_type: sniff(&bytes),
+            size: bytes.len(),
+            sha256: Sha256::digest(&bytes)
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+        };
+        self.put(&stored.key, bytes).await?;
+        Ok(stored)
     }
 
     /// Store `bytes` under `key`, whole or not at all.
