@@ -6,6 +6,7 @@ mod harness;
 
 mod access;
 mod assistant;
+mod attachments;
 mod calendars;
 mod clocks;
 mod create;
