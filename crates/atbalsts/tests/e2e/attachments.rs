@@ -251,3 +251,131 @@ async fn in_s3(app: &TestApp) {
     round_trip(app, Objects::s3(&config).unwrap()).await;
 }
 on_every_backend!(attachments_round_trip_in_s3, in_s3);
+
+/// A message with files, as mail clients write it: base64 parts, an RFC 2231
+/// encoded Latvian file name, and a declared type the bytes contradict.
+fn mail_with_files(message_id: &str, subject: &str, pdf: &[u8]) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    format!(
+        "From: Anna Bērziņa <anna@example.lv>\r\nTo: palidziba@pmlp.example.lv\r\n\
+         Subject: {subject}\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n\
+         --b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+         Labdien! Pielikumā izziņa.\r\n\
+         --b1\r\nContent-Type: application/pdf\r\n\
+         Content-Disposition: attachment; filename*=utf-8''izzi%C5%86a%20nr%201.pdf\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+         --b1\r\nContent-Type: application/msword; name=\"programma.doc\"\r\n\
+         Content-Disposition: attachment; filename=\"programma.doc\"\r\n\
+         Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b1--\r\n",
+        b64(pdf),
+        b64(&elf()),
+    )
+    .into_bytes()
+}
+
+async fn mail_files(app: &TestApp) {
+    use atbalsts_store::mail::inbound::{Arrival, InboundStatus};
+    let staff = app.staff().await;
+    let mut group = atbalsts_store::groups::GroupConfig::new(
+        "PMLP-L1",
+        "PMLP",
+        "PMLP palīdzība",
+        atbalsts_domain::Level::Specialist,
+    );
+    group.email_addresses = vec!["palidziba@pmlp.example.lv".into()];
+    app.store.save_group(&group).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let objects = Objects::local(dir.path().join("objects")).unwrap();
+    let channels = atbalsts_channels::Channels::new(
+        app.store.clone(),
+        atbalsts_channels::MailConfig {
+            mail_from: "atbalsts@pmlp.example.lv".into(),
+            ..Default::default()
+        },
+    )
+    .unwrap()
+    .with_objects(objects.clone());
+    let worker = atbalsts_store::jobs::Worker::spawn(
+        app.store.clone(),
+        channels.register(atbalsts_store::jobs::Handlers::new()),
+        atbalsts_store::jobs::WorkerConfig {
+            poll_interval: std::time::Duration::from_millis(50),
+            ..Default::default()
+        },
+    );
+    let node = Node::start(app, objects).await;
+    let arrival = Arrival {
+        source: "deliver",
+        peer: None,
+        envelope_from: Some("anna@example.lv".into()),
+        envelope_to: vec!["palidziba@pmlp.example.lv".into()],
+        group: None,
+    };
+    let settled = |id: i64| {
+        let store = app.store.clone();
+        async move {
+            for _ in 0..200 {
+                let r = store.inbound_record(id).await.unwrap();
+                if r.status != InboundStatus::Received {
+                    return r;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("message {id} was never taken in");
+        }
+    };
+
+    // A new message with two files becomes a ticket with both.
+    let first = app
+        .store
+        .receive_mail(&arrival, &mail_with_files("m1@example.lv", "Izziņa", PDF))
+        .await
+        .unwrap();
+    let record = settled(first).await;
+    assert_eq!(record.status, InboundStatus::TicketCreated, "{:?}", record.reason);
+    let ticket = record.ticket_id.unwrap();
+    let agent = Who::Staff(staff.pmlp.clone());
+    let (s, files) = node.get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent).await;
+    assert_eq!(s, StatusCode::OK, "{files}");
+    let files = files.as_array().unwrap().clone();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert_eq!(files[0]["file_name"], "izziņa nr 1.pdf", "RFC 2231 name decoded");
+    assert_eq!(files[0]["content_type"], "application/pdf");
+    assert!(files[0]["message_id"].is_null(), "the request's own files");
+    assert_eq!(files[1]["file_name"], "programma.doc");
+    assert_eq!(files[1]["content_type"], "application/x-executable");
+    assert_eq!(files[1]["declared_type"], "application/msword");
+    let (s, _, bytes) = node.download(files[0]["href"].as_str().unwrap(), &agent).await;
+    assert_eq!((s, bytes.as_slice()), (StatusCode::OK, PDF));
+
+    // The requester's answer threads in, its file on the reply.
+    let (_, t) = node.get(&format!("/api/v1/tickets/{ticket}"), &agent).await;
+    let number = t["number"].as_str().unwrap().to_string();
+    let reply = mail_with_files("m2@example.lv", &format!("Re: [#{number}] Izziņa"), b"%PDF-1.4\notra\n");
+    let reply = String::from_utf8(reply)
+        .unwrap()
+        .replace("Message-ID:", "In-Reply-To: <m1@example.lv>\r\nMessage-ID:")
+        .into_bytes();
+    let second = app.store.receive_mail(&arrival, &reply).await.unwrap();
+    let record = settled(second).await;
+    assert_eq!(record.status, InboundStatus::Threaded, "{:?}", record.reason);
+    let (_, messages) = node.get(&format!("/api/v1/tickets/{ticket}/messages"), &agent).await;
+    let last = messages.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["attachments"].as_array().map(Vec::len), Some(2), "{last}");
+    assert_eq!(last["attachments"][0]["size"], b"%PDF-1.4\notra\n".len());
+
+    // Files over the limits hold the message in quarantine, with the reason.
+    let big = vec![b'%'; 10 * 1024 * 1024 + 10];
+    let third = app
+        .store
+        .receive_mail(&arrival, &mail_with_files("m3@example.lv", "Liels", &big))
+        .await
+        .unwrap();
+    let record = settled(third).await;
+    assert_eq!(record.status, InboundStatus::Quarantined);
+    assert!(record.reason.as_deref().unwrap_or("").contains("izziņa nr 1.pdf"), "{:?}", record.reason);
+    worker.stop().await;
+}
+on_every_backend!(mail_attachments_are_kept_with_the_ticket, mail_files);
