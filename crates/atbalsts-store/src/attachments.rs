@@ -151,6 +151,22 @@ impl Store {
             .ok_or_else(|| StoreError::NotFound(format!("attachment {id}")))
     }
 
+    /// The files of a public message (none for an internal note), for the
+    /// e-mail that carries the message to the requester.
+    pub async fn public_message_attachments(&self, message: i64) -> Result<Vec<Attachment>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM attachments a JOIN ticket_messages m ON m.id = a.message_id \
+             WHERE a.message_id = $1 AND m.internal = FALSE ORDER BY a.id"
+        );
+        let rows: Vec<Attachment> = on_pool!(self, |pool| {
+            sqlx::query_as::<_, Attachment>(&sql)
+                .bind(message)
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(rows.into_iter().map(Attachment::finish).collect())
+    }
+
     /// Group a ticket's visible files by message (`None`: the request's own).
     pub(crate) async fn attachments_by_message(
         &self,

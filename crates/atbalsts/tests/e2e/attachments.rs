@@ -366,6 +366,36 @@ async fn mail_files(app: &TestApp) {
     assert_eq!(last["attachments"].as_array().map(Vec::len), Some(2), "{last}");
     assert_eq!(last["attachments"][0]["size"], b"%PDF-1.4\notra\n".len());
 
+    // The staff's reply with a file reaches the requester's mailbox with the file.
+    let dispatcher = channels.spawn_dispatcher(std::time::Duration::from_millis(50));
+    let form = Form::new()
+        .text("body", "Paldies, izziņa saņemta. Pielikumā apstiprinājums.")
+        .part("files", file("apstiprinājums.pdf", "application/pdf", PDF.to_vec()));
+    let (s, _) = node.post_form(ticket, &agent, form).await;
+    assert_eq!(s, StatusCode::OK);
+    let mut mailed = None;
+    for _ in 0..200 {
+        let outbox = app.store.outbox(None, 20).await.unwrap();
+        if let Some(m) = outbox.iter().find(|m| m.purpose == "staff_reply") {
+            mailed = Some(m.id);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    dispatcher.stop().await;
+    let (_, raw) = app
+        .store
+        .outbound_mail(mailed.expect("the reply's mail"))
+        .await
+        .unwrap();
+    let parsed = atbalsts_mail::parse(&raw).unwrap();
+    assert_eq!(parsed.attachments.len(), 1, "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(
+        parsed.attachments[0].filename.as_deref(),
+        Some("apstiprinājums.pdf")
+    );
+    assert_eq!(parsed.attachments[0].data, PDF);
+
     // Files over the limits hold the message in quarantine, with the reason.
     let big = vec![b'%'; 10 * 1024 * 1024 + 10];
     let third = app
