@@ -4,6 +4,7 @@
 //! before this runs; whatever happens here, its record ends with an outcome.
 
 use crate::Channels;
+use atbalsts_domain::attachment;
 use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{Actor, Channel, DomainError, Kind, Level, Priority, validate};
 use atbalsts_mail::{AutoReason, ParsedMail};
@@ -11,6 +12,7 @@ use atbalsts_store::StoreError;
 use atbalsts_store::jobs::{ClaimedJob, JobError};
 use atbalsts_store::mail::inbound::{InboundMail, InboundStatus, Settled};
 use atbalsts_store::mail::normalise_address;
+use atbalsts_store::attachments::NewAttachment;
 use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
 
 #[derive(serde::Deserialize)]
@@ -168,13 +170,62 @@ impl Channels {
                 self.config.per_sender_per_hour
             )));
         }
-        if let Some(ticket) = self.ticket_of(mail, &sender).await? {
+        // Files over the limits stop the message until a person looks at it;
+        // released, it is taken in with the files that fit.
+        let files = match admitted(mail, released) {
+            Ok(files) => files,
+            Err(breach) => return Ok(Outcome::Quarantined(breach.to_string())),
+        };
+        let stored = self.store_files(&files).await?;
+        let outcome = self.settle_with_files(record, mail, from, &sender, &stored).await;
+        if !matches!(outcome, Ok(Outcome::Created(..) | Outcome::Threaded(_))) {
+            // No record names them: they would only be garbage.
+            for f in &stored {
+                let _ = self.objects.delete(&f.storage_key).await;
+            }
+        }
+        outcome
+    }
+
+    async fn settle_with_files(
+        &self,
+        record: &InboundMail,
+        mail: &ParsedMail,
+        from: &atbalsts_mail::Mailbox,
+        sender: &str,
+        files: &[NewAttachment],
+    ) -> Result<Outcome, StoreError> {
+        if let Some(ticket) = self.ticket_of(mail, sender).await? {
             // A closed ticket is not reopened by mail: the message is a new request.
-            if let Some(outcome) = self.reply_on(ticket, mail).await? {
+            if let Some(outcome) = self.reply_on(ticket, mail, files).await? {
                 return Ok(outcome);
             }
         }
-        self.new_ticket(record, mail, from, &sender).await
+        self.new_ticket(record, mail, from, sender, files).await
+    }
+
+    /// Each file into object storage before the ticket's transaction records it.
+    async fn store_files(
+        &self,
+        files: &[&atbalsts_mail::Attachment],
+    ) -> Result<Vec<NewAttachment>, StoreError> {
+        let mut stored = Vec::with_capacity(files.len());
+        for a in files {
+            let put = self
+                .objects
+                .put_new(a.data.clone().into())
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("object storage: {e}")))?;
+            stored.push(NewAttachment {
+                storage_key: put.key,
+                file_name: attachment::file_name(a.filename.as_deref()),
+                content_type: put.content_type,
+                declared_type: Some(a.content_type.clone()),
+                size: i64::try_from(put.size).unwrap_or(i64::MAX),
+                sha256: put.sha256,
+            });
+        }
+        Ok(stored)
     }
 
     /// The ticket a message answers: by its references, or by the number in
@@ -203,6 +254,7 @@ impl Channels {
         &self,
         ticket: i64,
         mail: &ParsedMail,
+        files: &[NewAttachment],
     ) -> Result<Option<Outcome>, StoreError> {
         let body = body_of(mail);
         let request = ChangeRequest::Reply {
@@ -211,7 +263,12 @@ impl Channels {
         };
         match self
             .store
-            .change_ticket(&Actor::Requester { ticket_id: ticket }, ticket, request)
+            .change_ticket_with(
+                &Actor::Requester { ticket_id: ticket },
+                ticket,
+                request,
+                files,
+            )
             .await
         {
             Ok(_) => Ok(Some(Outcome::Threaded(ticket))),
@@ -231,6 +288,7 @@ impl Channels {
         mail: &ParsedMail,
         from: &atbalsts_mail::Mailbox,
         sender: &str,
+        files: &[NewAttachment],
     ) -> Result<Outcome, StoreError> {
         // The envelope names the group; without one, the headers do.
         let mut candidates: Vec<String> = record.envelope_to.clone();
@@ -291,7 +349,11 @@ impl Channels {
             language: language.to_string(),
             group: Some(group.group_code.clone()),
         };
-        match self.store.create_ticket(&Actor::Anonymous, new, None).await {
+        match self
+            .store
+            .create_ticket_with(&Actor::Anonymous, new, None, files.to_vec())
+            .await
+        {
             Ok(created) => Ok(Outcome::Created(created.ticket.id, group.group_code)),
             Err(StoreError::Domain(e)) => {
                 Ok(Outcome::Quarantined(format!("not a valid request: {e}")))
@@ -299,6 +361,30 @@ impl Channels {
             Err(e) => Err(e),
         }
     }
+}
+
+/// The files of `mail` the desk keeps: all of them when they are within the
+/// limits; for a released message, those that fit (the rest stay in the raw
+/// message, named in the text).
+fn admitted(
+    mail: &ParsedMail,
+    released: bool,
+) -> Result<Vec<&atbalsts_mail::Attachment>, attachment::Breach> {
+    let limits = attachment::Limits::default();
+    let mut kept = Vec::new();
+    let mut total = 0;
+    for a in &mail.attachments {
+        let name = attachment::file_name(a.filename.as_deref());
+        match limits.admit(kept.len(), total, &name, a.data.len()) {
+            Ok(()) => {
+                total += a.data.len();
+                kept.push(a);
+            }
+            Err(_) if released => {}
+            Err(breach) => return Err(breach),
+        }
+    }
+    Ok(kept)
 }
 
 /// The text of a message as a ticket keeps it: within the length limit, never empty.

@@ -103,6 +103,8 @@ pub struct Channels {
     pub(crate) relay: Option<Arc<Relay>>,
     pub(crate) webhooks: Arc<WebhookConfig>,
     pub(crate) http: reqwest::Client,
+    /// Where received attachments are kept.
+    pub(crate) objects: atbalsts_objects::Objects,
 }
 
 impl Channels {
@@ -125,6 +127,8 @@ impl Channels {
             relay,
             webhooks: Arc::new(webhooks),
             http,
+            // Tests that do not look at files; a node always names its storage.
+            objects: atbalsts_objects::Objects::memory(),
         })
     }
 
@@ -133,6 +137,12 @@ impl Channels {
         self.http = http_client(&config)?;
         self.webhooks = Arc::new(config);
         Ok(self)
+    }
+
+    /// The same channels keeping received attachments in `objects`.
+    pub fn with_objects(mut self, objects: atbalsts_objects::Objects) -> Channels {
+        self.objects = objects;
+        self
     }
 
     pub fn config(&self) -> &MailConfig {

@@ -103,6 +103,12 @@ impl Channels {
             None => None,
         };
         let thread = self.store.thread_of_ticket(t.id, 20).await?;
+        let attachments = match (letter.purpose, data["message"].as_i64()) {
+            (Purpose::StaffReply | Purpose::WaitingForYou, Some(message)) => {
+                self.files_for_mail(message).await?
+            }
+            _ => Vec::new(),
+        };
         let message_id = atbalsts_mail::new_message_id(self.config.domain());
         let out = Outgoing {
             from: Mailbox::new(Some(&self.config.desk_name), &self.config.mail_from),
@@ -120,7 +126,7 @@ impl Channels {
                 AutoSubmitted::Generated
             },
             loop_marker: Some(self.config.mail_from.clone()),
-            attachments: Vec::new(),
+            attachments,
         };
         let raw = atbalsts_mail::compose(&out).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         let written = self
@@ -138,6 +144,38 @@ impl Channels {
             })
             .await?;
         Ok(written.is_some())
+    }
+}
+
+/// Mail carries a reply's files up to this many bytes together; larger ones
+/// stay on the private ticket page the mail links to (relays refuse big mail,
+/// and base64 adds a third).
+const MAX_MAILED_FILES: i64 = 10 * 1024 * 1024;
+
+impl Channels {
+    /// The files of a staff reply, to go with its e-mail to the requester.
+    async fn files_for_mail(
+        &self,
+        message: i64,
+    ) -> Result<Vec<atbalsts_mail::Attachment>, StoreError> {
+        let files = self.store.public_message_attachments(message).await?;
+        if files.iter().map(|f| f.size).sum::<i64>() > MAX_MAILED_FILES {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::with_capacity(files.len());
+        for f in files {
+            let data = self
+                .objects
+                .get(&f.storage_key)
+                .await
+                .map_err(|e| StoreError::Unavailable(format!("object storage: {e}")))?;
+            out.push(atbalsts_mail::Attachment {
+                filename: Some(f.file_name),
+                content_type: f.content_type,
+                data: data.to_vec(),
+            });
+        }
+        Ok(out)
     }
 }
 

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod admin;
+pub mod attachment;
 pub mod calendar;
 pub mod change;
 pub mod egress;

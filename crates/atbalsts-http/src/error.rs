@@ -18,6 +18,9 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("the request body is larger than the limit")]
     TooLarge,
+    /// Something in the body (a file) is over its limit; the text says which.
+    #[error("{0}")]
+    Payload(String),
     #[error("{0} was not found")]
     NotFound(String),
     #[error("{0}")]
@@ -134,6 +137,7 @@ impl ApiError {
                     crate::MAX_BODY_BYTES / 1024
                 ),
             ),
+            ApiError::Payload(m) => Parts::of(TOO_LARGE, m),
             ApiError::NotFound(what) => Parts::of(NOT_FOUND, format!("{what} was not found")),
             ApiError::TooManyRequests(m) => Parts::of(TOO_MANY, m),
             ApiError::Unavailable(m) => Parts::of(UNAVAILABLE, m),

@@ -7,6 +7,7 @@
 //! face depends on the other; the binary mounts both over one [`AppState`].
 
 pub mod assistant;
+pub mod attachments;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -44,6 +45,10 @@ pub struct HttpConfig {
     /// Mark cookies `Secure` (sent over HTTPS only; browsers also keep them on
     /// http://localhost). Turn off only for plain-HTTP installations on a trusted network.
     pub secure_cookies: bool,
+    /// Where attachments' bytes are kept.
+    pub objects: atbalsts_objects::Objects,
+    /// How many files, and how large, one message may carry.
+    pub attachment_limits: atbalsts_domain::attachment::Limits,
 }
 
 impl Default for HttpConfig {
@@ -55,6 +60,9 @@ impl Default for HttpConfig {
             search_poll: Duration::from_secs(5),
             handoff_institution: None,
             secure_cookies: true,
+            // Tests and tools that keep nothing; the binary always names a place.
+            objects: atbalsts_objects::Objects::memory(),
+            attachment_limits: Default::default(),
         }
     }
 }
@@ -71,6 +79,9 @@ pub struct AppState {
     pub handoff_institution: Option<String>,
     /// Whether cookies are marked `Secure`.
     pub secure_cookies: bool,
+    /// Where attachments' bytes are kept.
+    pub objects: atbalsts_objects::Objects,
+    pub attachment_limits: atbalsts_domain::attachment::Limits,
 }
 
 impl AppState {
@@ -82,6 +93,8 @@ impl AppState {
             tokens: Arc::default(),
             handoff_institution: config.handoff_institution.clone(),
             secure_cookies: config.secure_cookies,
+            objects: config.objects.clone(),
+            attachment_limits: config.attachment_limits,
         }
     }
 }

@@ -10,6 +10,7 @@
 mod db;
 pub mod accounts;
 pub mod assistant;
+pub mod attachments;
 pub mod calendars;
 pub mod clocks;
 pub mod dispatch;

@@ -309,6 +309,9 @@ pub struct Message {
     pub created_micros: i64,
     #[sqlx(skip)]
     pub created_at: String,
+    /// The files that came with it (those the caller may see).
+    #[sqlx(skip)]
+    pub attachments: Vec<crate::attachments::Attachment>,
 }
 
 /// One entry of a ticket's audit trail.

@@ -1,6 +1,7 @@
 //! Tickets: create, read, list, and every change, each in one transaction
 //! together with its message and its audit event.
 
+use crate::attachments::{NewAttachment, insert_attachments};
 use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::model::{
@@ -288,6 +289,18 @@ impl Store {
         new: NewTicket,
         idem: Option<IdempotencyKey>,
     ) -> Result<Created> {
+        self.create_ticket_with(actor, new, idem, Vec::new()).await
+    }
+
+    /// [`Store::create_ticket`] with the request's files (their objects
+    /// already stored), recorded in the ticket's transaction.
+    pub async fn create_ticket_with(
+        &self,
+        actor: &Actor,
+        new: NewTicket,
+        idem: Option<IdempotencyKey>,
+        files: Vec<NewAttachment>,
+    ) -> Result<Created> {
         if let Actor::Staff(staff) = actor {
             authorize_create(staff, &new.institution, new.service.as_deref())?;
         }
@@ -322,6 +335,7 @@ impl Store {
             now,
             access_token,
             clocks: crate::clocks::StoredClocks::default(),
+            files,
         };
         job.clocks = self.new_clocks(&job).await?;
         let references = References::of(&job.new);
@@ -559,6 +573,18 @@ impl Store {
         id: i64,
         request: ChangeRequest,
     ) -> Result<Ticket> {
+        self.change_ticket_with(actor, id, request, &[]).await
+    }
+
+    /// [`Store::change_ticket`] with files on the message it writes (their
+    /// objects already stored), recorded in the same transaction.
+    pub async fn change_ticket_with(
+        &self,
+        actor: &Actor,
+        id: i64,
+        request: ChangeRequest,
+        files: &[NewAttachment],
+    ) -> Result<Ticket> {
         let now = now_micros();
         in_tx!(self, |tx| {
             let row = fetch_ticket_row!(&mut *tx, id).ok_or_else(|| not_found(id))?;
@@ -724,6 +750,22 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?);
             }
+            if !files.is_empty() {
+                if message_id.is_none() {
+                    return Err(StoreError::invalid(vec![FieldError::new(
+                        "files",
+                        "only a reply or a note can carry files",
+                    )]));
+                }
+                insert_attachments!(
+                    &mut *tx,
+                    id,
+                    message_id,
+                    (actor_kind, actor_id, &actor_name),
+                    files,
+                    now
+                );
+            }
             let (event_kind, data) = &outcome.event;
             // The event names its message, so what it causes (an e-mail) quotes that one.
             let mut data = data.clone();
@@ -762,8 +804,10 @@ impl Store {
             .fetch_all(pool)
             .await?
         });
+        let mut files = self.attachments_by_message(id, staff).await?;
         for m in &mut rows {
             m.created_at = rfc3339(m.created_micros);
+            m.attachments = files.remove(&Some(m.id)).unwrap_or_default();
         }
         Ok(rows)
     }

@@ -46,6 +46,8 @@ pub(crate) struct CreateJob {
     pub clocks: crate::clocks::StoredClocks,
     /// (kind, id, name) for the `created` event.
     pub actor: (&'static str, Option<i64>, String),
+    /// The request's files, their objects already stored.
+    pub files: Vec<crate::attachments::NewAttachment>,
 }
 
 pub(crate) enum Inserted {
@@ -329,6 +331,20 @@ macro_rules! write_batch {
                     .bind(job.now)
                     .execute(&mut **tx)
                     .await?;
+                }
+            }
+
+            for (job, row) in fresh.iter().zip(&rows) {
+                if !job.files.is_empty() {
+                    let (kind, actor_id, actor_name) = &job.actor;
+                    crate::attachments::insert_attachments!(
+                        &mut **tx,
+                        row.id,
+                        None::<i64>,
+                        (*kind, *actor_id, actor_name),
+                        &job.files,
+                        job.now
+                    );
                 }
             }
 

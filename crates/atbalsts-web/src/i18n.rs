@@ -16,12 +16,13 @@ macro_rules! locale_files {
             include_str!(concat!("../locales/", $lang, "/kb.ftl")),
             include_str!(concat!("../locales/", $lang, "/admin.ftl")),
             include_str!(concat!("../locales/", $lang, "/refusals.ftl")),
+            include_str!(concat!("../locales/", $lang, "/files.ftl")),
         ]
     };
 }
 
-const LV: [&str; 7] = locale_files!("lv");
-const EN: [&str; 7] = locale_files!("en");
+const LV: [&str; 8] = locale_files!("lv");
+const EN: [&str; 8] = locale_files!("en");
 
 static LATVIAN: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::Lv, &LV));
 static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::En, &EN));

@@ -9,6 +9,7 @@
 
 mod assistant;
 mod csrf;
+mod files;
 pub(crate) mod i18n;
 mod page;
 mod portal;
@@ -64,8 +65,8 @@ async fn security_headers(
 ) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
+    // A download sets its own, stricter policy (a sandbox).
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(
         header::HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",

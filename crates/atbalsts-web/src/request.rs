@@ -6,6 +6,7 @@
 //! does not leak to other sites or shared caches.
 
 use super::csrf::{PublicToken, public_form};
+use super::files::{self, FileLink, WithFiles};
 use super::i18n::t;
 use super::page::{
     Page, Problems, in_lang, iso_time, local_time, localized, message, not_found, render,
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/t/{token}", get(ticket_page))
         .route("/t/{token}/reply", post(reply))
         .route("/t/{token}/rate", post(rate))
+        .route("/t/{token}/files/{file}", get(requester_file))
 }
 
 /// The ways a requester may ask to be answered.
@@ -76,6 +78,8 @@ struct RequestTexts {
     preferred: String,
     consent: String,
     submit: String,
+    files: String,
+    files_hint: String,
 }
 
 impl RequestTexts {
@@ -94,6 +98,8 @@ impl RequestTexts {
             preferred: t(lang, "request-preferred"),
             consent: t(lang, "request-consent"),
             submit: t(lang, "request-submit"),
+            files: t(lang, "files-label"),
+            files_hint: t(lang, "files-hint"),
         }
     }
 }
@@ -266,7 +272,11 @@ async fn submit(
     OriginalUri(uri): OriginalUri,
     ClientIp(ip): ClientIp,
     jar: CookieJar,
-    form: Result<Form<RequestForm>, axum_extra::extract::FormRejection>,
+    WithFiles {
+        form,
+        files,
+        breach,
+    }: WithFiles<RequestForm>,
 ) -> Response {
     let mut form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
         Ok(form) => form,
@@ -283,6 +293,9 @@ async fn submit(
     }
     let csrf = form.csrf.clone();
     let mut problems = check_request(lang, &form);
+    if let Some(b) = &breach {
+        files::breach_problem(lang, &mut problems, "files", b);
+    }
     // The service decides the institution; without one the central help desk takes it.
     let service = form.service.trim().to_string();
     let institution = if service.is_empty() {
@@ -341,7 +354,18 @@ async fn submit(
             new.subject, new.description, new.requester.name
         )),
     });
-    match s.store.create_ticket(&Actor::Anonymous, new, idem).await {
+    let stored = match files::store(&s, files).await {
+        Ok(stored) => stored,
+        Err(e) => return unavailable(lang, &uri, &e),
+    };
+    let created = s
+        .store
+        .create_ticket_with(&Actor::Anonymous, new, idem, stored.clone())
+        .await;
+    if created.as_ref().map_or(true, |c| c.replayed) {
+        files::discard(&s, &stored).await;
+    }
+    match created {
         Ok(created) => match created.access_token {
             Some(token) => Redirect::to(&format!(
                 "{}?new=1",
@@ -425,6 +449,7 @@ struct ThreadItem {
     when: String,
     iso: String,
     body: String,
+    files: Vec<FileLink>,
 }
 
 #[derive(Template)]
@@ -453,6 +478,9 @@ struct TicketPage {
     rate_action: String,
     problems: Problems,
     problems_heading: String,
+    files_label: String,
+    files_hint: String,
+    files_heading: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -607,12 +635,14 @@ async fn show_ticket(
             .map(|sv| in_lang(lang, &sv.name_lv, sv.name_en.as_deref())),
         None => None,
     };
+    let base = files::requester_base(lang, token);
     let mut thread = vec![ThreadItem {
         author: t(lang, "thread-you"),
         from_staff: false,
         when: local_time(lang, &ticket.created_at),
         iso: ticket.created_at.clone(),
         body: ticket.description.clone(),
+        files: files::request_files(s, &actor, ticket_id, &base).await,
     }];
     thread.extend(messages.into_iter().map(|m| {
         let from_staff = m.author_kind == "staff";
@@ -626,6 +656,7 @@ async fn show_ticket(
             when: local_time(lang, &m.created_at),
             iso: iso_time(m.created_micros),
             body: m.body,
+            files: files::links(m.attachments, &base),
         }
     }));
     let resolved = ticket.status == Status::Resolved;
@@ -668,6 +699,9 @@ async fn show_ticket(
             rate_action: path("rate"),
             problems,
             problems_heading: t(lang, "form-problems-heading"),
+            files_label: t(lang, "files-label"),
+            files_hint: t(lang, "files-hint"),
+            files_heading: t(lang, "files-heading"),
         },
     )
 }
@@ -686,7 +720,11 @@ async fn reply(
     ClientIp(ip): ClientIp,
     Path(token): Path<String>,
     jar: CookieJar,
-    form: Result<Form<ReplyForm>, axum_extra::extract::FormRejection>,
+    WithFiles {
+        form,
+        files,
+        breach,
+    }: WithFiles<ReplyForm>,
 ) -> Response {
     let form = match public_form(lang, &uri, &jar, form, |f| &f.csrf) {
         Ok(form) => form,
@@ -714,12 +752,26 @@ async fn reply(
     } else if validate::has_control_chars(&body) {
         problems.add(lang, "body", "form-error-control");
     }
+    if let Some(b) = &breach {
+        files::breach_problem(lang, &mut problems, "files", b);
+    }
     if problems.is_empty() {
         let change = ChangeRequest::Reply {
             body,
             await_requester: false,
         };
-        match s.store.change_ticket(&actor, ticket_id, change).await {
+        let stored = match files::store(&s, files).await {
+            Ok(stored) => stored,
+            Err(e) => return unavailable(lang, &uri, &e),
+        };
+        let changed = s
+            .store
+            .change_ticket_with(&actor, ticket_id, change, &stored)
+            .await;
+        if changed.is_err() {
+            files::discard(&s, &stored).await;
+        }
+        match changed {
             Ok(_) => return done(lang, &token, "reply"),
             Err(StoreError::Domain(DomainError::Conflict(_))) => {
                 problems.add(lang, "body", "reply-error-closed");
@@ -777,6 +829,19 @@ async fn rate(
         Err(e) => return unavailable(lang, &uri, &e.to_string()),
     }
     private(show_ticket(&s, lang, &uri, &token, &form.csrf, None, problems).await)
+}
+
+/// A file of the ticket the link opens (never an internal note's).
+async fn requester_file(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    Path((token, file)): Path<(String, String)>,
+) -> Response {
+    match requester(&s, lang, &uri, &token).await {
+        Ok((actor, ticket)) => private(files::download(&s, lang, &uri, &actor, ticket, &file).await),
+        Err(response) => response,
+    }
 }
 
 /// After a change, back to the ticket (a reload does not send the form again).

@@ -1,11 +1,12 @@
 //! The demo's e-mail: a few messages received as a mail server would hand them
 //! over, so that the demo shows each outcome (a new request in Latvian and in
-//! English, an auto-reply left unanswered, a message in quarantine).
+//! English, an auto-reply left unanswered, a message in quarantine, a request
+//! with files attached).
 
 use atbalsts_store::Store;
 use atbalsts_store::mail::inbound::Arrival;
 
-const MESSAGES: [(&str, &[u8]); 4] = [
+const MESSAGES: [(&str, &[u8]); 5] = [
     (
         "palidziba@vid.example.lv",
         include_bytes!("../demo/mail/01-question.eml"),
@@ -21,6 +22,10 @@ const MESSAGES: [(&str, &[u8]); 4] = [
     (
         "palidziba@vid.example.lv",
         include_bytes!("../demo/mail/04-no-sender.eml"),
+    ),
+    (
+        "palidziba@pmlp.example.lv",
+        include_bytes!("../demo/mail/05-attachment.eml"),
     ),
 ];
 

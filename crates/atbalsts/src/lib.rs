@@ -4,7 +4,7 @@
 //! tracing, panic guard, metrics). The end-to-end tests start it as well.
 
 use atbalsts_http::search::SearchService;
-use atbalsts_http::{AppState, HttpConfig, MAX_BODY_BYTES, error, metrics};
+use atbalsts_http::{AppState, HttpConfig, error, metrics};
 use atbalsts_store::Store;
 use axum::Router;
 use std::future::Future;
@@ -12,7 +12,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 /// The whole HTTP application: the API's paths, then the pages; anything
@@ -25,7 +24,9 @@ pub fn app(store: Store, search: Arc<SearchService>, config: &HttpConfig) -> Rou
         .route_layer(axum::middleware::from_fn(metrics::track))
         .with_state(AppState::new(store, search, config))
         .layer(axum::extract::DefaultBodyLimit::disable())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(
+            atbalsts_http::attachments::body_limit,
+        ))
         .layer(axum::middleware::from_fn(error::too_large_as_problem))
         .layer(TraceLayer::new_for_http())
         .layer(CatchPanicLayer::custom(error::panic_response))

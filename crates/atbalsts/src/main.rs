@@ -3,6 +3,7 @@
 mod demo;
 mod demo_mail;
 mod mail;
+mod objects;
 mod settings;
 
 /// glibc's allocator took a fifth of the instructions of a ticket create in a
@@ -56,6 +57,8 @@ enum Command {
         listen: Option<String>,
         #[command(flatten)]
         mail: mail::MailArgs,
+        #[command(flatten)]
+        objects: objects::ObjectArgs,
     },
     /// Start a fresh demo instance with bundled sample data.
     Demo {
@@ -73,6 +76,8 @@ enum Command {
         staff_password: Option<String>,
         #[command(flatten)]
         mail: mail::MailArgs,
+        #[command(flatten)]
+        objects: objects::ObjectArgs,
     },
     /// The e-mail channel.
     Mail {
@@ -234,6 +239,7 @@ async fn serve(
     settings: &Settings,
     listen: &str,
     index_dir: Option<PathBuf>,
+    objects: atbalsts_objects::Objects,
     banner: impl FnOnce(&str),
 ) -> anyhow::Result<()> {
     let listener = TcpListener::bind(listen)
@@ -248,9 +254,11 @@ async fn serve(
         search_index_dir: index_dir,
         handoff_institution: settings.handoff_institution.clone(),
         secure_cookies: settings.secure_cookies,
+        objects: objects.clone(),
         ..atbalsts_http::HttpConfig::default()
     };
-    let channels = mail::channels(store.clone(), settings, &format!("http://{addr}"))?;
+    let channels =
+        mail::channels(store.clone(), settings, &format!("http://{addr}"))?.with_objects(objects);
     let mail = mail::start(&channels, settings).await?;
     // Background jobs (SLA, auto-close, mail) run on every node; the
     // queue hands each job to one of them.
@@ -350,15 +358,23 @@ async fn main() -> anyhow::Result<()> {
             storage,
             listen,
             mail,
+            objects,
         } => {
             let mut settings = settings;
             mail.apply(&mut settings);
+            objects.apply(&mut settings);
+            let data_dir = storage
+                .data_dir
+                .clone()
+                .unwrap_or_else(|| settings.data_dir.clone());
+            let objects = objects::open(&settings, &data_dir)?;
             let store = open(&settings, &storage).await?;
             serve(
                 store,
                 &settings,
                 listen.as_deref().unwrap_or(&settings.listen),
                 Some(index_dir(&settings, &storage)),
+                objects,
                 |_| {},
             )
             .await
@@ -373,6 +389,7 @@ async fn main() -> anyhow::Result<()> {
             listen,
             staff_password,
             mail,
+            objects,
         } => {
             let staff_password = match staff_password {
                 Some(p) => {
@@ -391,11 +408,17 @@ async fn main() -> anyhow::Result<()> {
                         .join(demo::SEARCH_INDEX),
                 ),
             };
+            let demo_dir = data_dir
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(demo::DEMO_DIR));
+            let mut settings = settings;
+            objects.apply(&mut settings);
             let store = demo::fresh_store(data_dir, database_url).await?;
+            // After the fresh store: emptying the demo directory would remove the objects.
+            let objects = objects::open(&settings, &demo_dir)?;
             let mut logins = demo::load(&store).await?;
             demo_mail::load(&store).await?;
             demo::set_passwords(&store, &mut logins, &staff_password).await?;
-            let mut settings = settings;
             mail.apply(&mut settings);
             settings
                 .handoff_institution
@@ -405,6 +428,7 @@ async fn main() -> anyhow::Result<()> {
                 &settings,
                 listen.as_deref().unwrap_or(&settings.listen),
                 index,
+                objects,
                 |url| demo::print_welcome(url, &logins),
             )
             .await

@@ -45,15 +45,29 @@ pub struct Settings {
     /// A PEM file of certificates trusted besides the public roots for the SMTP relay
     /// and the IMAP mailboxes (an institution's own certificate authority).
     pub mail_ca_file: Option<PathBuf>,
+    /// Where attachments are kept: absent for `<data_dir>/objects`, or
+    /// `s3://bucket[/prefix]` for an S3-compatible service.
+    pub object_store: Option<String>,
+    /// The S3 service's address, e.g. `https://s3.example.lv` (absent: AWS).
+    pub s3_endpoint: Option<String>,
+    pub s3_region: String,
+    pub s3_access_key: Option<String>,
+    /// Best given as ATBALSTS_S3_SECRET_KEY or in the settings file, not as a flag.
+    pub s3_secret_key: Option<String>,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 17] = [
+const KEYS: [&str; 22] = [
     "mail_ca_file",
     "mail_keep_days",
     "outbound_allow_private",
+    "object_store",
+    "s3_endpoint",
+    "s3_region",
+    "s3_access_key",
+    "s3_secret_key",
     "imap_poll_seconds",
     "smtp_relay",
     "mail_from",
@@ -84,7 +98,8 @@ impl Settings {
             .set_default("mail_from", "atbalsts@localhost")?
             .set_default("imap_poll_seconds", 60)?
             .set_default("outbound_allow_private", false)?
-            .set_default("mail_keep_days", 30)?;
+            .set_default("mail_keep_days", 30)?
+            .set_default("s3_region", "us-east-1")?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {

@@ -276,6 +276,46 @@ fn demo_serves_populated_data_with_printed_logins() {
     }
     assert_eq!(statuses.len(), 5, "{statuses:?}");
     assert_eq!(levels.len(), 3, "{levels:?}");
+    // The demo's mail with files becomes a ticket that has them, kept in the demo's directory.
+    let mut with_files = None;
+    for _ in 0..100 {
+        let inbound: serde_json::Value = client
+            .get(format!("{url}/api/v1/mail/inbound?status=ticket_created"))
+            .bearer_auth(admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        with_files = inbound["items"].as_array().unwrap().iter().find_map(|m| {
+            m["subject"]
+                .as_str()
+                .is_some_and(|s| s.contains("īres līgums"))
+                .then(|| m["ticket_id"].as_i64().unwrap())
+        });
+        if with_files.is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let ticket = with_files.expect("the demo's mail with files became a ticket");
+    let files: serde_json::Value = client
+        .get(format!("{url}/api/v1/tickets/{ticket}/attachments"))
+        .bearer_auth(admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(files[0]["file_name"], "īres-līgums.pdf", "{files}");
+    assert_eq!(files[0]["content_type"], "application/pdf");
+    let pdf = client
+        .get(format!("{url}{}", files[0]["href"].as_str().unwrap()))
+        .bearer_auth(admin)
+        .send()
+        .unwrap()
+        .bytes()
+        .unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert!(tmp.path().join("demo/objects/att").is_dir());
     let res = client.get(&citizen_link).send().unwrap();
     assert_eq!(res.status(), 200, "{citizen_link}");
     assert!(

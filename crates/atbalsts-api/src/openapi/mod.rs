@@ -4,7 +4,7 @@
 mod problems;
 
 use crate::routes::{
-    assistant, calendars, clocks, groups, health, kb, mail, registers, search, tickets, webhooks,
+    assistant, attachments, calendars, clocks, groups, health, kb, mail, registers, search, tickets, webhooks,
 };
 use axum::Json;
 use utoipa::OpenApi;
@@ -19,6 +19,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         clocks::add_legal_rule, groups::list, groups::save,
         tickets::create, tickets::list, tickets::get, tickets::messages, tickets::add_message, tickets::events,
         tickets::escalate, tickets::transfer, tickets::assign, tickets::resolve, tickets::reopen, tickets::close, tickets::extend_legal_term, tickets::accept_transfer, tickets::return_transfer,
+        attachments::list, attachments::download,
         kb::articles, kb::article, kb::versions, kb::feedback,
         kb::create, kb::update, kb::status, kb::version, kb::diff, kb::restore, kb::stale,
         search::search, search::gaps, search::outcomes,

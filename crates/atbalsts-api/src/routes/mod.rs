@@ -1,4 +1,5 @@
 pub mod assistant;
+pub mod attachments;
 pub mod calendars;
 pub mod clocks;
 pub mod groups;
@@ -58,6 +59,11 @@ pub fn api() -> Router<AppState> {
             get(tickets::messages).post(tickets::add_message),
         )
         .route("/tickets/{id}/events", get(tickets::events))
+        .route("/tickets/{id}/attachments", get(attachments::list))
+        .route(
+            "/tickets/{id}/attachments/{attachment}",
+            get(attachments::download),
+        )
         .route("/tickets/{id}/escalate", post(tickets::escalate))
         .route("/tickets/{id}/transfer", post(tickets::transfer))
         .route(

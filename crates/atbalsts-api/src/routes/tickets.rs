@@ -470,15 +470,18 @@ pub async fn messages(
     Ok(axum::Json(s.store.messages(&actor, id).await?))
 }
 
-/// Reply (staff or requester) or add an internal note (staff).
-#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")), request_body = MessageBody,
-    responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
+/// Reply (staff or requester) or add an internal note (staff), as JSON, or
+/// as `multipart/form-data` with files (see `MessageForm`).
+#[utoipa::path(post, path = "/api/v1/tickets/{id}/messages", tag = "tickets", params(("id" = i64, Path, minimum = 1, description = "ticket id")),
+    request_body(content((MessageBody = "application/json"), (super::attachments::MessageForm = "multipart/form-data"))),
+    responses((status = 200, body = Ticket), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)))]
 pub async fn add_message(
     State(s): State<AppState>,
     Auth(actor): Auth,
     TicketId(id): TicketId,
-    Json(b): Json<MessageBody>,
+    request: axum::extract::Request,
 ) -> ApiResult<axum::Json<Ticket>> {
+    let (b, files) = super::attachments::message_parts(&s, request).await?;
     let mut e = Errors::default();
     let body = e.text("body", &b.body, validate::MAX_BODY);
     e.finish(()).map_err(ApiError::Invalid)?;
@@ -490,7 +493,23 @@ pub async fn add_message(
             await_requester: b.await_requester,
         }
     };
-    apply(&s, actor, id, change).await
+    if files.is_empty() {
+        return apply(&s, actor, id, change).await;
+    }
+    // Nothing is stored for a ticket the caller may not touch.
+    require_someone(&actor)?;
+    s.store.ticket(&actor, id).await?;
+    let stored = atbalsts_http::attachments::store(&s.objects, files.files).await?;
+    match s.store.change_ticket_with(&actor, id, change, &stored).await {
+        Ok(ticket) => Ok(axum::Json(shaped(&actor, ticket))),
+        Err(err) => {
+            // The records were not written; the objects would only be garbage.
+            for f in &stored {
+                let _ = s.objects.delete(&f.storage_key).await;
+            }
+            Err(err.into())
+        }
+    }
 }
 
 async fn apply(

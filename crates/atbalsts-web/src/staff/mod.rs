@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/staff/tickets/{id}", get(ticket::page))
         .route("/staff/tickets/{id}/{action}", post(ticket::act))
+        .route("/staff/tickets/{id}/files/{file}", get(ticket::file))
         .route(
             "/staff/contacts/new",
             get(contact::form).post(contact::submit),

@@ -5,6 +5,7 @@
 
 use super::{Choice, posted, signed_in};
 use crate::AppState;
+use crate::files::{self, FileLink, WithFiles};
 use crate::i18n::t;
 use crate::page::{
     Page, Problems, in_lang, iso_time, local_time, localized, not_found, render, unavailable,
@@ -19,7 +20,6 @@ use atbalsts_store::tickets::{ChangeRequest, TicketFilter};
 use axum::extract::{Extension, OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum_extra::extract::Form;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
@@ -30,6 +30,7 @@ struct ThreadItem {
     when: String,
     iso: String,
     body: String,
+    files: Vec<FileLink>,
 }
 
 struct Fact {
@@ -125,6 +126,9 @@ struct ActionTexts {
     transfer_pending: String,
     accept_transfer: String,
     return_transfer: String,
+    files: String,
+    files_hint: String,
+    files_heading: String,
 }
 
 impl ActionTexts {
@@ -158,6 +162,9 @@ impl ActionTexts {
             extend_term: k("action-extend-term"),
             extend_until: k("action-extend-until"),
             extend_hint: k("action-extend-hint"),
+            files: k("files-label"),
+            files_hint: k("files-hint"),
+            files_heading: k("files-heading"),
             transfer_pending: k("transfer-pending"),
             accept_transfer: k("action-accept-transfer"),
             return_transfer: k("action-return-transfer"),
@@ -387,6 +394,7 @@ async fn show(
             value: r.clone(),
         });
     }
+    let base = localized(lang, &format!("/staff/tickets/{id}/files"));
     let mut thread = vec![ThreadItem {
         author: ticket.requester.name.clone(),
         class: "",
@@ -394,6 +402,7 @@ async fn show(
         when: local_time(lang, &ticket.created_at),
         iso: ticket.created_at.clone(),
         body: ticket.description.clone(),
+        files: files::request_files(s, &actor, id, &base).await,
     }];
     thread.extend(messages.into_iter().map(|m| ThreadItem {
         class: match (m.internal, m.author_kind.as_str()) {
@@ -406,6 +415,7 @@ async fn show(
         when: local_time(lang, &m.created_at),
         iso: iso_time(m.created_micros),
         body: m.body,
+        files: files::links(m.attachments, &base),
     }));
     let mut requester = vec![Fact {
         label: t(lang, "request-name"),
@@ -564,7 +574,11 @@ pub async fn act(
     OriginalUri(uri): OriginalUri,
     Path((id, action)): Path<(String, String)>,
     jar: CookieJar,
-    form: Result<Form<ActionForm>, axum_extra::extract::FormRejection>,
+    WithFiles {
+        form,
+        files,
+        breach,
+    }: WithFiles<ActionForm>,
 ) -> Response {
     let (session, form) = match posted(&s, lang, &uri, &jar, form, |f| &f.csrf).await {
         Ok(both) => both,
@@ -682,11 +696,33 @@ pub async fn act(
         }
         _ => return not_found(lang, &uri),
     };
+    // Only a reply or a note carries files; other actions never store them.
+    let takes_files = matches!(action.as_str(), "reply" | "note");
+    if let (Some(b), true) = (&breach, takes_files) {
+        let field = if action == "reply" { "reply-files" } else { "note-files" };
+        files::breach_problem(lang, &mut problems, field, b);
+    }
     if !problems.is_empty() {
         return show(&s, lang, &uri, &session, id, None, None, problems).await;
     }
     let actor = Actor::Staff(session.staff.clone());
-    match s.store.change_ticket(&actor, id, change).await {
+    let stored = if takes_files && !files.is_empty() {
+        // Nothing is stored for a ticket out of the staff member's sight.
+        if s.store.ticket(&actor, id).await.is_err() {
+            return not_found(lang, &uri);
+        }
+        match files::store(&s, files).await {
+            Ok(stored) => stored,
+            Err(e) => return unavailable(lang, &uri, &e),
+        }
+    } else {
+        Vec::new()
+    };
+    let changed = s.store.change_ticket_with(&actor, id, change, &stored).await;
+    if changed.is_err() {
+        files::discard(&s, &stored).await;
+    }
+    match changed {
         Ok(after) => {
             // A transfer can take the ticket out of sight: back to the queues then.
             let target = match s.store.ticket(&actor, after.id).await {
@@ -720,6 +756,25 @@ pub async fn act(
         }
         Err(e) => unavailable(lang, &uri, &e.to_string()),
     }
+}
+
+/// A file of a ticket in the staff member's scope.
+pub async fn file(
+    State(s): State<AppState>,
+    Extension(lang): Extension<Lang>,
+    OriginalUri(uri): OriginalUri,
+    Path((id, file)): Path<(String, String)>,
+    jar: CookieJar,
+) -> Response {
+    let session = match signed_in(&s, &jar, lang, &uri).await {
+        Ok(session) => session,
+        Err(response) => return response,
+    };
+    let Some(id) = parse_id(&id) else {
+        return not_found(lang, &uri);
+    };
+    let actor = Actor::Staff(session.staff.clone());
+    crate::files::download(&s, lang, &uri, &actor, id, &file).await
 }
 
 /// An SLA clock in words: met, paused with time left, or due (and whether missed).

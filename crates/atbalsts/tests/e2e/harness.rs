@@ -113,6 +113,14 @@ async fn start(backend: &'static str, store: Store, dir: Option<tempfile::TempDi
 
 /// A server over `store` on a free loopback port: its address and its stop switch.
 async fn serve(store: Store) -> (String, tokio::sync::oneshot::Sender<()>) {
+    serve_with(store, atbalsts_objects::Objects::memory()).await
+}
+
+/// [`serve`] keeping attachments in `objects`.
+async fn serve_with(
+    store: Store,
+    objects: atbalsts_objects::Objects,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -126,6 +134,7 @@ async fn serve(store: Store) -> (String, tokio::sync::oneshot::Sender<()>) {
             // wait up to 5 s); it is slow enough that a test of indexing an API edit
             // before the reply cannot pass by the poll's luck.
             search_poll: std::time::Duration::from_secs(2),
+            objects,
             ..atbalsts_http::HttpConfig::default()
         };
         let _ = atbalsts::serve(listener, server_store, &config, async {
@@ -141,6 +150,14 @@ impl TestApp {
     /// limits, search index): what a second server behind a load balancer is.
     pub async fn second_node(&self) -> (String, tokio::sync::oneshot::Sender<()>) {
         serve(self.store.clone()).await
+    }
+
+    /// A node over the same database keeping attachments in `objects`.
+    pub async fn node_with_objects(
+        &self,
+        objects: atbalsts_objects::Objects,
+    ) -> (String, tokio::sync::oneshot::Sender<()>) {
+        serve_with(self.store.clone(), objects).await
     }
 }
 

@@ -6,6 +6,7 @@ mod harness;
 
 mod access;
 mod assistant;
+mod attachments;
 mod calendars;
 mod clocks;
 mod create;
@@ -21,6 +22,7 @@ mod transfers;
 mod web;
 mod web_admin;
 mod web_assistant;
+mod web_attachments;
 mod web_clocks;
 mod web_kb;
 mod web_request;
