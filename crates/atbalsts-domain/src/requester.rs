@@ -80,10 +80,7 @@ pub fn recognise(by_email: Option<i64>, by_phone: Option<i64>) -> Recognition {
 /// Whether `staff` may see a requester's record, given the tickets it has:
 /// a record is personal data, shown to those who work on at least one of
 /// its tickets; central agents and system administrators see every record.
-pub fn may_see<'a>(
-    staff: &StaffActor,
-    tickets: impl IntoIterator<Item = TicketFacts<'a>>,
-) -> bool {
+pub fn may_see<'a>(staff: &StaffActor, tickets: impl IntoIterator<Item = TicketFacts<'a>>) -> bool {
     staff.sees_everything()
         || tickets
             .into_iter()
@@ -183,16 +180,32 @@ mod tests {
                 "{written}"
             );
         }
-        assert_eq!(normalize_phone("67 012 345").as_deref(), Some("+37167012345"));
-        assert_eq!(normalize_phone("+44 20 7946 0958").as_deref(), Some("+442079460958"));
-        assert_eq!(normalize_phone("0044 20 7946 0958").as_deref(), Some("+442079460958"));
+        assert_eq!(
+            normalize_phone("67 012 345").as_deref(),
+            Some("+37167012345")
+        );
+        assert_eq!(
+            normalize_phone("+44 20 7946 0958").as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            normalize_phone("0044 20 7946 0958").as_deref(),
+            Some("+442079460958")
+        );
     }
 
     #[test]
     fn what_is_not_a_number_is_refused() {
         for written in [
-            "", "call me", "12345678", "2612345", "+", "+0 123 456 789", "26123456x",
-            "+1234567890123456", "2+6123456",
+            "",
+            "call me",
+            "12345678",
+            "2612345",
+            "+",
+            "+0 123 456 789",
+            "26123456x",
+            "+1234567890123456",
+            "2+6123456",
         ] {
             assert_eq!(normalize_phone(written), None, "{written}");
         }
@@ -243,7 +256,10 @@ mod tests {
         assert!(may_see(&staff(Role::Administrator, &[]), []));
         assert!(may_see(&staff(Role::CentralAgent, &[]), tickets));
         // An institution's administrator is not a system administrator.
-        assert!(!may_see(&staff(Role::Administrator, &[("LAD", None)]), tickets));
+        assert!(!may_see(
+            &staff(Role::Administrator, &[("LAD", None)]),
+            tickets
+        ));
     }
 
     #[test]
@@ -260,15 +276,30 @@ mod tests {
         };
         assert!(check_merge(live(1), live(2)).is_ok());
         let code = |r: Result<(), DomainError>| r.err().and_then(|e| e.code());
-        assert_eq!(code(check_merge(live(1), live(1))), Some(Code::RequesterMergeSelf));
+        assert_eq!(
+            code(check_merge(live(1), live(1))),
+            Some(Code::RequesterMergeSelf)
+        );
         let gone = RecordFacts {
             id: 2,
             merged_into: Some(1),
         };
-        assert_eq!(code(check_merge(gone, live(3))), Some(Code::RequesterMerged));
-        assert_eq!(code(check_merge(live(3), gone)), Some(Code::RequesterMerged));
+        assert_eq!(
+            code(check_merge(gone, live(3))),
+            Some(Code::RequesterMerged)
+        );
+        assert_eq!(
+            code(check_merge(live(3), gone)),
+            Some(Code::RequesterMerged)
+        );
         assert!(check_split("merged", false).is_ok());
-        assert_eq!(code(check_split("merged", true)), Some(Code::RequesterSplitDone));
-        assert_eq!(code(check_split("edited", false)), Some(Code::RequesterNotMerge));
+        assert_eq!(
+            code(check_split("merged", true)),
+            Some(Code::RequesterSplitDone)
+        );
+        assert_eq!(
+            code(check_split("edited", false)),
+            Some(Code::RequesterNotMerge)
+        );
     }
 }

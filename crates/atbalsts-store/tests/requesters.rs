@@ -45,26 +45,49 @@ async fn recognised_by_address_or_number_across_channels_never_by_name() {
         let b = db.backend;
         let anna = requester_of(
             s,
-            from(Channel::Portal, "Anna Bērziņa", Some(" Anna@Example.LV "), None),
+            from(
+                Channel::Portal,
+                "Anna Bērziņa",
+                Some(" Anna@Example.LV "),
+                None,
+            ),
         )
         .await;
         // The same address written otherwise, by e-mail.
-        let again = requester_of(s, from(Channel::Email, "anna", Some("anna@example.lv"), None)).await;
+        let again = requester_of(
+            s,
+            from(Channel::Email, "anna", Some("anna@example.lv"), None),
+        )
+        .await;
         assert_eq!(again, anna, "{b}: same address");
         // A number joins her record when it comes with her address.
         let with_phone = requester_of(
             s,
-            from(Channel::Chat, "Anna", Some("ANNA@example.lv"), Some("26 123 456")),
+            from(
+                Channel::Chat,
+                "Anna",
+                Some("ANNA@example.lv"),
+                Some("26 123 456"),
+            ),
         )
         .await;
         assert_eq!(with_phone, anna, "{b}");
         // A phone call, the number written the telephony system's way, no address.
-        let call = requester_of(s, from(Channel::Phone, "A. B.", None, Some("+371 26123456"))).await;
+        let call = requester_of(
+            s,
+            from(Channel::Phone, "A. B.", None, Some("+371 26123456")),
+        )
+        .await;
         assert_eq!(call, anna, "{b}: same number");
         // Same name, another or no address: other people.
         let namesake = requester_of(
             s,
-            from(Channel::Portal, "Anna Bērziņa", Some("cita.anna@example.lv"), None),
+            from(
+                Channel::Portal,
+                "Anna Bērziņa",
+                Some("cita.anna@example.lv"),
+                None,
+            ),
         )
         .await;
         assert_ne!(namesake, anna, "{b}: never by name");
@@ -75,8 +98,18 @@ async fn recognised_by_address_or_number_across_channels_never_by_name() {
         assert_ne!(twice, anonymous, "{b}: a name alone never matches");
 
         let record = s.requester(&agent(), anna).await.unwrap();
-        let emails: Vec<_> = record.requester.emails.iter().map(|p| p.value.as_str()).collect();
-        let phones: Vec<_> = record.requester.phones.iter().map(|p| p.value.as_str()).collect();
+        let emails: Vec<_> = record
+            .requester
+            .emails
+            .iter()
+            .map(|p| p.value.as_str())
+            .collect();
+        let phones: Vec<_> = record
+            .requester
+            .phones
+            .iter()
+            .map(|p| p.value.as_str())
+            .collect();
         assert_eq!(emails, ["anna@example.lv"], "{b}");
         assert_eq!(phones, ["+37126123456"], "{b}");
         assert_eq!(record.requester.phones[0].source, "chat", "{b}");
@@ -85,7 +118,12 @@ async fn recognised_by_address_or_number_across_channels_never_by_name() {
         channels.sort_by_key(|c| c.as_str());
         assert_eq!(
             channels,
-            [Channel::Chat, Channel::Email, Channel::Phone, Channel::Portal],
+            [
+                Channel::Chat,
+                Channel::Email,
+                Channel::Phone,
+                Channel::Portal
+            ],
             "{b}"
         );
         // Search by name, address and number (any way of writing it).
@@ -117,8 +155,16 @@ async fn concurrent_first_contacts_of_one_address_make_one_record() {
         };
         let mut handles = Vec::new();
         for i in 0..24 {
-            let store = if i % 2 == 0 { db.store.clone() } else { second.clone() };
-            let email = if i % 3 == 0 { "Jauna@Example.lv" } else { "jauna@example.lv" };
+            let store = if i % 2 == 0 {
+                db.store.clone()
+            } else {
+                second.clone()
+            };
+            let email = if i % 3 == 0 {
+                "Jauna@Example.lv"
+            } else {
+                "jauna@example.lv"
+            };
             let phone = (i % 4 == 0).then(|| format!("2000000{}", i % 10));
             handles.push(tokio::spawn(async move {
                 let mut t = ticket("Pirmais");
@@ -159,7 +205,10 @@ async fn concurrent_first_contacts_of_one_address_make_one_record() {
             .await
             .unwrap(),
         };
-        assert_eq!(orphans, 0, "{b}: a record that lost the race is not left behind");
+        assert_eq!(
+            orphans, 0,
+            "{b}: a record that lost the race is not left behind"
+        );
         if db.backend == "postgres" {
             second.close().await;
         }
@@ -192,50 +241,110 @@ async fn merge_moves_everything_and_split_restores_exactly() {
         seed(&db.store).await;
         let s = &db.store;
         let b = db.backend;
-        let by_mail = requester_of(s, from(Channel::Email, "Jānis Ozols", Some("janis@example.lv"), None)).await;
-        requester_of(s, from(Channel::Email, "Jānis Ozols", Some("janis@example.lv"), None)).await;
-        let by_phone = requester_of(s, from(Channel::Phone, "J. Ozols", None, Some("29 111 222"))).await;
+        let by_mail = requester_of(
+            s,
+            from(
+                Channel::Email,
+                "Jānis Ozols",
+                Some("janis@example.lv"),
+                None,
+            ),
+        )
+        .await;
+        requester_of(
+            s,
+            from(
+                Channel::Email,
+                "Jānis Ozols",
+                Some("janis@example.lv"),
+                None,
+            ),
+        )
+        .await;
+        let by_phone = requester_of(
+            s,
+            from(Channel::Phone, "J. Ozols", None, Some("29 111 222")),
+        )
+        .await;
         assert_ne!(by_mail, by_phone, "{b}");
         let before = snapshot(&db).await;
 
-        let merged = s.merge_requesters(&agent(), by_phone, by_mail).await.unwrap();
+        let merged = s
+            .merge_requesters(&agent(), by_phone, by_mail)
+            .await
+            .unwrap();
         assert_eq!(merged.tickets.len(), 3, "{b}");
-        let emails: Vec<_> = merged.requester.emails.iter().map(|p| (p.value.as_str(), p.primary)).collect();
-        assert_eq!(emails, [("janis@example.lv", true)], "{b}: the survivor takes the address as its primary");
+        let emails: Vec<_> = merged
+            .requester
+            .emails
+            .iter()
+            .map(|p| (p.value.as_str(), p.primary))
+            .collect();
+        assert_eq!(
+            emails,
+            [("janis@example.lv", true)],
+            "{b}: the survivor takes the address as its primary"
+        );
         let event = &merged.events[0];
         assert_eq!(event.kind, "merged", "{b}");
         assert_eq!(event.data["other"], by_mail, "{b}");
-        assert_eq!(event.data["tickets"].as_array().unwrap().len(), 2, "{b}: exactly what moved");
+        assert_eq!(
+            event.data["tickets"].as_array().unwrap().len(),
+            2,
+            "{b}: exactly what moved"
+        );
         assert_eq!(event.data["emails"][0], "janis@example.lv", "{b}");
         // The other record stays, marked.
         let gone = s.requester_record(&agent(), by_mail).await.unwrap();
         assert_eq!(gone.merged_into, Some(by_phone), "{b}");
         // A new e-mail from the merged address lands on the survivor.
-        let later = requester_of(s, from(Channel::Email, "Jānis", Some("janis@example.lv"), None)).await;
+        let later = requester_of(
+            s,
+            from(Channel::Email, "Jānis", Some("janis@example.lv"), None),
+        )
+        .await;
         assert_eq!(later, by_phone, "{b}");
-        let ticket_events = s.events(&agent(), merged.tickets.last().unwrap().id).await.unwrap();
+        let ticket_events = s
+            .events(&agent(), merged.tickets.last().unwrap().id)
+            .await
+            .unwrap();
         assert!(
             ticket_events.iter().any(|e| e.kind == "requester_changed"),
             "{b}: the moved ticket records it"
         );
 
         // Refusals.
-        let err = s.merge_requesters(&agent(), by_phone, by_phone).await.unwrap_err();
+        let err = s
+            .merge_requesters(&agent(), by_phone, by_phone)
+            .await
+            .unwrap_err();
         assert_eq!(code(err), Some(Code::RequesterMergeSelf), "{b}");
-        let err = s.merge_requesters(&agent(), by_mail, by_phone).await.unwrap_err();
+        let err = s
+            .merge_requesters(&agent(), by_mail, by_phone)
+            .await
+            .unwrap_err();
         assert_eq!(code(err), Some(Code::RequesterMerged), "{b}");
 
         // Split the merge: the later ticket stays with the survivor, the rest is as before.
-        let split = s.split_requester(&agent(), by_phone, event.id).await.unwrap();
+        let split = s
+            .split_requester(&agent(), by_phone, event.id)
+            .await
+            .unwrap();
         assert_eq!(split.tickets.len(), 2, "{b}: the call and the later e-mail");
         let mut after = snapshot(&db).await;
         let later_row = format!("{}:{by_phone}", split.tickets[0].id);
         after.retain(|r| r != &later_row);
         assert_eq!(after, before, "{b}: split restores exactly");
-        let err = s.split_requester(&agent(), by_phone, event.id).await.unwrap_err();
+        let err = s
+            .split_requester(&agent(), by_phone, event.id)
+            .await
+            .unwrap_err();
         assert_eq!(code(err), Some(Code::RequesterSplitDone), "{b}");
         let split_event = split.events.iter().find(|e| e.kind == "split").unwrap();
-        let err = s.split_requester(&agent(), by_phone, split_event.id).await.unwrap_err();
+        let err = s
+            .split_requester(&agent(), by_phone, split_event.id)
+            .await
+            .unwrap_err();
         assert_eq!(code(err), Some(Code::RequesterNotMerge), "{b}");
         db.finish().await;
     }
@@ -265,7 +374,11 @@ async fn a_record_is_seen_only_through_a_ticket_in_scope() {
         db.store.import_registers(&batch).await.unwrap();
         let s = &db.store;
         let b = db.backend;
-        let anna = requester_of(s, from(Channel::Portal, "Anna", Some("anna@example.lv"), None)).await;
+        let anna = requester_of(
+            s,
+            from(Channel::Portal, "Anna", Some("anna@example.lv"), None),
+        )
+        .await;
         let mut vid = from(Channel::Phone, "Anna", None, Some("26123456"));
         vid.institution = "VID".into();
         vid.requester.email = Some("anna@example.lv".into());
@@ -282,7 +395,13 @@ async fn a_record_is_seen_only_through_a_ticket_in_scope() {
         let pmlp = staff_of("PMLP", Role::Specialist);
         let record = s.requester(&pmlp, anna).await.unwrap();
         assert_eq!(record.tickets.len(), 1, "{b}: only PMLP's ticket");
-        assert!(matches!(s.requester(&pmlp, only_vid).await, Err(StoreError::NotFound(_))), "{b}");
+        assert!(
+            matches!(
+                s.requester(&pmlp, only_vid).await,
+                Err(StoreError::NotFound(_))
+            ),
+            "{b}"
+        );
         let listed: Vec<i64> = s
             .list_requesters(&pmlp, None, None, 50)
             .await
@@ -295,8 +414,14 @@ async fn a_record_is_seen_only_through_a_ticket_in_scope() {
         let pop = s.screen_pop(&pmlp, "+371 26 123 456").await.unwrap();
         assert_eq!(pop.requester.map(|r| r.id), Some(anna), "{b}");
         assert_eq!(pop.open_tickets.len(), 1, "{b}");
-        let pop = s.screen_pop(&staff_of("LAD", Role::Specialist), "26123456").await.unwrap();
-        assert!(pop.requester.is_none(), "{b}: out of scope answers as unknown");
+        let pop = s
+            .screen_pop(&staff_of("LAD", Role::Specialist), "26123456")
+            .await
+            .unwrap();
+        assert!(
+            pop.requester.is_none(),
+            "{b}: out of scope answers as unknown"
+        );
         let err = s
             .merge_requesters(&staff_of("VID", Role::PartnerAgent), anna, only_vid)
             .await
@@ -319,12 +444,22 @@ async fn rows_from_before_records_get_their_address_and_number() {
         db.store.migrate().await.unwrap();
         let s = &db.store;
         let b = db.backend;
-        let by_mail = requester_of(s, from(Channel::Email, "Līga", Some("liga@example.lv"), None)).await;
+        let by_mail = requester_of(
+            s,
+            from(Channel::Email, "Līga", Some("liga@example.lv"), None),
+        )
+        .await;
         assert_eq!(by_mail, 900, "{b}: the oldest record keeps the address");
         let by_phone = requester_of(s, from(Channel::Phone, "Līga", None, Some("20555666"))).await;
         assert_eq!(by_phone, 900, "{b}");
-        let found = s.list_requesters(&agent(), Some("liga"), None, 50).await.unwrap();
-        assert!(found.items.iter().any(|r| r.id == 900), "{b}: folded name searchable");
+        let found = s
+            .list_requesters(&agent(), Some("liga"), None, 50)
+            .await
+            .unwrap();
+        assert!(
+            found.items.iter().any(|r| r.id == 900),
+            "{b}: folded name searchable"
+        );
         db.finish().await;
     }
 }

@@ -74,12 +74,11 @@ impl Store {
                 .await?;
             let mut states: Vec<State> = Vec::new();
             for id in [survivor, other] {
-                let s: Option<State> = sqlx::query_as(
-                    "SELECT merged_into, email, phone FROM contacts WHERE id = $1",
-                )
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+                let s: Option<State> =
+                    sqlx::query_as("SELECT merged_into, email, phone FROM contacts WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
                 states.push(s.ok_or_else(|| not_found(id))?);
             }
             requester::check_merge(
@@ -96,12 +95,11 @@ impl Store {
                 other,
                 ..Moved::default()
             };
-            moved.tickets = sqlx::query_scalar(
-                "SELECT id FROM tickets WHERE requester_id = $1 ORDER BY id",
-            )
-            .bind(other)
-            .fetch_all(&mut *tx)
-            .await?;
+            moved.tickets =
+                sqlx::query_scalar("SELECT id FROM tickets WHERE requester_id = $1 ORDER BY id")
+                    .bind(other)
+                    .fetch_all(&mut *tx)
+                    .await?;
             moved.emails = sqlx::query_scalar(
                 "SELECT address FROM contact_emails WHERE contact_id = $1 ORDER BY address",
             )
@@ -221,13 +219,15 @@ impl Store {
                 .map_err(|e| crate::StoreError::Corrupt(format!("merge event {event}: {e}")))?;
             let other = moved.other;
             for ticket in &moved.tickets {
-                let n = sqlx::query("UPDATE tickets SET requester_id = $1 WHERE id = $2 AND requester_id = $3")
-                    .bind(other)
-                    .bind(*ticket)
-                    .bind(survivor)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                let n = sqlx::query(
+                    "UPDATE tickets SET requester_id = $1 WHERE id = $2 AND requester_id = $3",
+                )
+                .bind(other)
+                .bind(*ticket)
+                .bind(survivor)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
                 if n == 1 {
                     let change = serde_json::json!({ "requester": { "from": survivor, "to": other }, "split": event })
                         .to_string();
@@ -298,4 +298,3 @@ impl Store {
         self.requester(actor, survivor).await
     }
 }
-

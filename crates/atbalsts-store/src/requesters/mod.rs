@@ -198,9 +198,8 @@ fn scope_sql(staff: &StaffActor, args: &mut Vec<String>) -> Option<String> {
     if scopes.is_empty() {
         return None;
     }
-    let mut sql = String::from(
-        " AND EXISTS (SELECT 1 FROM tickets t WHERE t.requester_id = c.id AND (",
-    );
+    let mut sql =
+        String::from(" AND EXISTS (SELECT 1 FROM tickets t WHERE t.requester_id = c.id AND (");
     for (i, scope) in scopes.iter().enumerate() {
         if i > 0 {
             sql.push_str(" OR ");
@@ -294,8 +293,16 @@ impl Store {
             name: row.name,
             language: row.language,
             preferred_channel: row.preferred_channel.as_deref().and_then(Channel::parse),
-            consent_email: consent(row.consent_email, row.consent_email_at, row.consent_email_how),
-            consent_phone: consent(row.consent_phone, row.consent_phone_at, row.consent_phone_how),
+            consent_email: consent(
+                row.consent_email,
+                row.consent_email_at,
+                row.consent_email_how,
+            ),
+            consent_phone: consent(
+                row.consent_phone,
+                row.consent_phone_at,
+                row.consent_phone_how,
+            ),
             organisation: row.organisation_name.map(|name| Organisation {
                 name,
                 registration_number: row.organisation_reg_no,
@@ -341,14 +348,16 @@ impl Store {
         });
         Ok(rows
             .into_iter()
-            .map(|(id, at, actor_name, kind, data, undone_by)| RequesterEvent {
-                id,
-                at: rfc3339(at),
-                actor_name,
-                kind,
-                data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
-                undone_by,
-            })
+            .map(
+                |(id, at, actor_name, kind, data, undone_by)| RequesterEvent {
+                    id,
+                    at: rfc3339(at),
+                    actor_name,
+                    kind,
+                    data: serde_json::from_str(&data).unwrap_or(serde_json::Value::Null),
+                    undone_by,
+                },
+            )
             .collect())
     }
 
@@ -457,11 +466,19 @@ impl Store {
         };
         let ce = match &patch.consent_email {
             Some(c) => (Some(c.given), Some(now), Some(c.how.clone())),
-            None => (row.consent_email, row.consent_email_at, row.consent_email_how),
+            None => (
+                row.consent_email,
+                row.consent_email_at,
+                row.consent_email_how,
+            ),
         };
         let cp = match &patch.consent_phone {
             Some(c) => (Some(c.given), Some(now), Some(c.how.clone())),
-            None => (row.consent_phone, row.consent_phone_at, row.consent_phone_how),
+            None => (
+                row.consent_phone,
+                row.consent_phone_at,
+                row.consent_phone_how,
+            ),
         };
         let mut changed: Vec<&str> = Vec::new();
         for (field, set) in [
@@ -531,8 +548,9 @@ impl Store {
         let Some(number) = number else {
             return Ok(pop);
         };
-        let found: Option<(i64, String, Option<String>, Option<String>, Option<String>)> =
-            on_pool!(self, |pool| {
+        let found: Option<(i64, String, Option<String>, Option<String>, Option<String>)> = on_pool!(
+            self,
+            |pool| {
                 sqlx::query_as(
                     "SELECT c.id, c.name, c.email, c.phone, c.organisation_name FROM contact_phones p \
                      JOIN contacts c ON c.id = p.contact_id WHERE p.number = $1",
@@ -540,7 +558,8 @@ impl Store {
                 .bind(&number)
                 .fetch_optional(pool)
                 .await?
-            });
+            }
+        );
         let Some((id, name, email, phone, organisation)) = found else {
             return Ok(pop);
         };

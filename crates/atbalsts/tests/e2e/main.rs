@@ -17,6 +17,7 @@ mod operations;
 mod problems;
 mod queues;
 mod registers;
+mod requesters;
 mod transfers;
 mod web;
 mod web_admin;
