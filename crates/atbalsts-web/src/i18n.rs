@@ -16,12 +16,13 @@ macro_rules! locale_files {
             include_str!(concat!("../locales/", $lang, "/kb.ftl")),
             include_str!(concat!("../locales/", $lang, "/admin.ftl")),
             include_str!(concat!("../locales/", $lang, "/refusals.ftl")),
+            include_str!(concat!("../locales/", $lang, "/requesters.ftl")),
         ]
     };
 }
 
-const LV: [&str; 7] = locale_files!("lv");
-const EN: [&str; 7] = locale_files!("en");
+const LV: [&str; 8] = locale_files!("lv");
+const EN: [&str; 8] = locale_files!("en");
 
 static LATVIAN: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::Lv, &LV));
 static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::En, &EN));
@@ -41,6 +42,11 @@ pub fn t(lang: Lang, key: &str) -> String {
 /// The text `key` with a count, in the plural form `lang` needs for it.
 pub fn t_count(lang: Lang, key: &str, count: usize) -> String {
     catalog(lang).t_count(key, count)
+}
+
+/// The text `key` with named arguments filled in.
+pub fn t_args(lang: Lang, key: &str, named: &[(&str, &str)]) -> String {
+    catalog(lang).t_args(key, named)
 }
 
 /// Whether `key` has a text in `lang`.

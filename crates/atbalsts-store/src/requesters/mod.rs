@@ -493,6 +493,9 @@ impl Store {
                 changed.push(field);
             }
         }
+        if changed.is_empty() {
+            return self.requester_record(actor, id).await;
+        }
         let search = fold(&format!("{name} {}", org.as_deref().unwrap_or_default()));
         let data = serde_json::json!({ "fields": changed }).to_string();
         let actor_name = staff.name.clone();

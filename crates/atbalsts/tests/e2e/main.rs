@@ -25,5 +25,6 @@ mod web_assistant;
 mod web_clocks;
 mod web_kb;
 mod web_request;
+mod web_requesters;
 mod web_staff;
 mod webhooks;
