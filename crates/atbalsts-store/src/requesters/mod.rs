@@ -140,6 +140,9 @@ pub struct ScreenPop {
     pub recent_tickets: Vec<TicketSummary>,
 }
 
+/// (id, name, primary e-mail, primary phone, organisation) of a list line.
+type SummaryRow = (i64, String, Option<String>, Option<String>, Option<String>);
+
 #[derive(sqlx::FromRow)]
 struct RecordRow {
     id: i64,
@@ -413,9 +416,8 @@ impl Store {
             " AND c.id < {after} ORDER BY c.id DESC LIMIT {}",
             limit + 1
         ));
-        type Row = (i64, String, Option<String>, Option<String>, Option<String>);
-        let rows: Vec<Row> = on_pool!(self, |pool| {
-            let mut query = sqlx::query_as::<_, Row>(&sql);
+        let rows: Vec<SummaryRow> = on_pool!(self, |pool| {
+            let mut query = sqlx::query_as::<_, SummaryRow>(&sql);
             for a in &args {
                 query = query.bind(a);
             }
@@ -551,18 +553,15 @@ impl Store {
         let Some(number) = number else {
             return Ok(pop);
         };
-        let found: Option<(i64, String, Option<String>, Option<String>, Option<String>)> = on_pool!(
-            self,
-            |pool| {
-                sqlx::query_as(
-                    "SELECT c.id, c.name, c.email, c.phone, c.organisation_name FROM contact_phones p \
+        let found: Option<SummaryRow> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT c.id, c.name, c.email, c.phone, c.organisation_name FROM contact_phones p \
                      JOIN contacts c ON c.id = p.contact_id WHERE p.number = $1",
-                )
-                .bind(&number)
-                .fetch_optional(pool)
-                .await?
-            }
-        );
+            )
+            .bind(&number)
+            .fetch_optional(pool)
+            .await?
+        });
         let Some((id, name, email, phone, organisation)) = found else {
             return Ok(pop);
         };
