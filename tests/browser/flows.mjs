@@ -99,6 +99,10 @@ const TEXT = {
     citizen: { subject: 'Nevaru deklarēt dzīvesvietu portālā', description: 'Deklarējot dzīvesvietu, portāls parāda kļūdu „Adrese nav atrasta”. Ko darīt?', name: 'Jānis Kalniņš', email: 'janis.kalnins@example.lv' },
     answer: 'Labdien! Lūdzu, ierakstiet adresi bez dzīvokļa numura un pēc tam izvēlieties dzīvokli sarakstā.',
     fix: 'Adrese ierakstīta pareizi; deklarācija iesniegta.',
+    requesterRecord: 'Atvērt pieteicēja ierakstu',
+    callNumber: 'Zvanītāja numurs',
+    callButton: 'Meklēt',
+    caller: { typed: '26 154 873', name: 'Pēteris Zālītis' },
   },
   en: {
     prefix: '/en',
@@ -138,6 +142,10 @@ const TEXT = {
     citizen: { subject: 'Where do I see my annual income declaration?', description: 'I sent my annual income declaration last week. Where can I see whether it was accepted?', name: 'Emily Smith', email: 'emily.smith@example.org' },
     answer: 'Hello! You can see it in the EDS under "Documents"; its status is shown next to it.',
     fix: 'Explained where the declaration status is shown.',
+    requesterRecord: "Open the requester's record",
+    callNumber: "Caller's number",
+    callButton: 'Look up',
+    caller: { typed: '0037126154873', name: 'Pēteris Zālītis' },
   },
 };
 
@@ -260,6 +268,19 @@ async function citizenFlow(run, browser, lang, urls) {
     await staff.locator('form').filter({ has: field }).getByRole('button', { name: T.resolve, exact: true }).click();
     await visible(staff.getByRole('status').getByText(T.resolved));
   });
+  await step(`"${T.requesterRecord}" lists the ticket`, async () => {
+    await staff.getByRole('link', { name: T.requesterRecord, exact: true }).click();
+    await visible(staff.getByRole('heading', { level: 1, name: new RegExp(T.citizen.name) }));
+    await visible(staff.getByRole('link', { name: number, exact: true }));
+  });
+  urls[`staffRequester${lang === 'lv' ? '' : 'En'}`] = staff.url();
+  await step(`screen pop: "${T.callNumber}" ${T.caller.typed} finds ${T.caller.name}`, async () => {
+    await staff.goto(`${BASE}${T.prefix}/staff/calls`);
+    await staff.getByLabel(T.callNumber, { exact: true }).fill(T.caller.typed);
+    await staff.getByRole('button', { name: T.callButton, exact: true }).click();
+    await visible(staff.getByRole('heading', { level: 2, name: T.caller.name }));
+  });
+  urls[`staffCall${lang === 'lv' ? '' : 'En'}`] = staff.url();
   if (lang === 'lv' && opts['save-state']) {
     await step(`save the signed-in session -> ${opts['save-state']}`, () =>
       staffCtx.storageState({ path: opts['save-state'] }));

@@ -19,6 +19,7 @@ pub mod lifecycle;
 pub mod notice;
 pub mod rating;
 pub mod refusal;
+pub mod requester;
 pub mod routing;
 pub mod sla;
 pub mod ticket;

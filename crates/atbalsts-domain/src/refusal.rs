@@ -113,6 +113,14 @@ codes! {
     MailNotQuarantined = "mail.not_quarantined",
     /// An e-mail address belongs to another support group already.
     MailAddressTaken = "mail.address_taken",
+    /// A requester's record cannot be merged into itself.
+    RequesterMergeSelf = "requester.merge_self",
+    /// The requester's record was merged into another one already; that one is used.
+    RequesterMerged = "requester.merged",
+    /// Only a merge of two requesters' records can be split back.
+    RequesterNotMerge = "requester.not_a_merge",
+    /// This merge was split back already.
+    RequesterSplitDone = "requester.split_done",
 }
 
 impl fmt::Display for Code {

@@ -149,7 +149,7 @@ impl Store {
             Store::Sqlite { write, .. } => sqlx::migrate!("migrations/sqlite").run(write).await?,
             Store::Postgres { pool, .. } => sqlx::migrate!("migrations/postgres").run(pool).await?,
         }
-        Ok(())
+        self.backfill_requesters().await
     }
 
     /// A cheap query that proves the database answers.

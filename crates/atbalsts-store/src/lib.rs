@@ -24,6 +24,7 @@ pub mod model;
 pub mod password_reset;
 pub mod ratings;
 pub mod registers;
+pub mod requesters;
 pub mod signin;
 pub mod sla_jobs;
 pub mod tickets;

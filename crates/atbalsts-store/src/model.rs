@@ -61,6 +61,8 @@ pub struct Ticket {
     pub subject: String,
     pub description: String,
     pub tags: Vec<String>,
+    /// The requester's record (`GET /api/v1/requesters/{id}`); the same as `requester.id`.
+    pub requester_id: i64,
     pub requester: Requester,
     /// The requester's language, ISO 639-1 (`lv`, `en`, …): routing and the desk's messages use it.
     #[schema(pattern = "^[a-z]{2}$", example = "lv")]
@@ -180,6 +182,7 @@ impl TicketRow {
             assignee: person(self.assignee_id, self.assignee_name),
             tags: serde_json::from_str(&self.tags)
                 .map_err(|e| StoreError::Corrupt(format!("tags: {e}")))?,
+            requester_id: self.requester_id,
             requester: Requester {
                 id: self.requester_id,
                 name: self.requester_name,

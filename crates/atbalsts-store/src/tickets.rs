@@ -321,6 +321,16 @@ impl Store {
         let routed = self.route_new_ticket(&new, level).await?;
 
         let mut job = CreateJob {
+            email_key: new
+                .requester
+                .email
+                .as_deref()
+                .and_then(atbalsts_domain::requester::normalize_email),
+            phone_key: new
+                .requester
+                .phone
+                .as_deref()
+                .and_then(atbalsts_domain::requester::normalize_phone),
             created_by: match actor {
                 Actor::Staff(s) => Some(s.user_id),
                 _ => None,

@@ -13,6 +13,7 @@ use crate::model::{Requester, Ticket, rfc3339};
 use crate::tickets::{IdempotencyKey, NewTicket, token_hash};
 use atbalsts_domain::legal::LegalState;
 use atbalsts_domain::refusal::Code;
+use atbalsts_domain::requester::{Recognition, recognise};
 use atbalsts_domain::sla::SlaState;
 use atbalsts_domain::validate::fold;
 use atbalsts_domain::{Level, Status, TicketNumber};
@@ -48,6 +49,10 @@ pub(crate) struct CreateJob {
     pub actor: (&'static str, Option<i64>, String),
     /// The request's files, their objects already stored.
     pub files: Vec<crate::attachments::NewAttachment>,
+    /// The requester's e-mail address and phone number as recognition compares
+    /// them (`domain::requester`), normalised before the write transaction.
+    pub email_key: Option<String>,
+    pub phone_key: Option<String>,
 }
 
 pub(crate) enum Inserted {
@@ -62,7 +67,7 @@ pub(crate) enum Inserted {
 
 impl CreateJob {
     /// The read model of the ticket this job creates.
-    fn read_model(&self, id: i64, number: String, requester_id: i64) -> Ticket {
+    fn read_model(&self, id: i64, number: String, requester: Requester) -> Ticket {
         let new = &self.new;
         let at = rfc3339(self.now);
         let now = jiff::Timestamp::now();
@@ -90,12 +95,8 @@ impl CreateJob {
             subject: new.subject.clone(),
             description: new.description.clone(),
             tags: new.tags.clone(),
-            requester: Requester {
-                id: requester_id,
-                name: new.requester.name.clone(),
-                email: new.requester.email.clone(),
-                phone: new.requester.phone.clone(),
-            },
+            requester_id: requester.id,
+            requester,
             language: new.language.clone(),
             resolution: None,
             created_at: at.clone(),
@@ -121,6 +122,217 @@ impl std::fmt::Debug for Writer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Writer")
     }
+}
+
+/// Find or make the requester of each fresh create (`domain::requester::recognise`):
+/// the record that holds its normalised e-mail address, else the one that holds
+/// its phone number, else a new record, shared by the creates of the batch with
+/// the same address or number. A name never decides. Newly seen addresses and
+/// numbers join the record. Another node may take the same new address at the
+/// same moment: the unique address decides, and this batch's record for it is
+/// folded into the one that won. Returns each create's requester id and the
+/// requesters as the new tickets show them.
+macro_rules! recognise {
+    ($conn:expr, $fresh:expr, $ids:path, $ph:expr) => {{
+        let conn = $conn;
+        let fresh: &[&CreateJob] = $fresh;
+        async move {
+            #[derive(Clone, Copy)]
+            enum Owner {
+                Known(i64),
+                Slot(usize),
+            }
+            type Found = (String, i64, String, Option<String>, Option<String>);
+            let mut people: HashMap<i64, Requester> = HashMap::new();
+            let mut email_owner: HashMap<String, i64> = HashMap::new();
+            let mut phone_owner: HashMap<String, i64> = HashMap::new();
+            for (table, column, keys) in [
+                ("contact_emails", "address", fresh.iter().filter_map(|j| j.email_key.as_deref()).collect::<Vec<_>>()),
+                ("contact_phones", "number", fresh.iter().filter_map(|j| j.phone_key.as_deref()).collect::<Vec<_>>()),
+            ] {
+                let mut keys = keys;
+                keys.sort_unstable();
+                keys.dedup();
+                if keys.is_empty() {
+                    continue;
+                }
+                let sql = format!(
+                    "SELECT k.{column}, c.id, c.name, c.email, c.phone FROM {table} k JOIN contacts c ON c.id = k.contact_id \
+                     WHERE k.{column} IN ({})",
+                    placeholders($ph, 0, keys.len())
+                );
+                let mut q = sqlx::query_as::<_, Found>(&sql);
+                for k in &keys {
+                    q = q.bind(*k);
+                }
+                for (key, id, name, email, phone) in q.fetch_all(&mut *conn).await? {
+                    if table == "contact_emails" { &mut email_owner } else { &mut phone_owner }.insert(key, id);
+                    people.insert(id, Requester { id, name, email, phone });
+                }
+            }
+
+            let mut owners: Vec<Owner> = Vec::with_capacity(fresh.len());
+            let mut slots: Vec<&CreateJob> = Vec::new();
+            let mut slot_of_email: HashMap<&str, usize> = HashMap::new();
+            let mut slot_of_phone: HashMap<&str, usize> = HashMap::new();
+            let mut add_emails: Vec<(&str, Owner, &'static str)> = Vec::new();
+            let mut add_phones: Vec<(&str, Owner, &'static str)> = Vec::new();
+            for job in fresh {
+                let (e, p) = (job.email_key.as_deref(), job.phone_key.as_deref());
+                let source = job.new.channel.as_str();
+                let by_email = e.and_then(|e| email_owner.get(e).copied());
+                let by_phone = p.and_then(|p| phone_owner.get(p).copied());
+                let owner = match recognise(by_email, by_phone) {
+                    Recognition::Known(id) => {
+                        if let Some(e) = e.filter(|e| !email_owner.contains_key(*e)) {
+                            email_owner.insert(e.to_string(), id);
+                            add_emails.push((e, Owner::Known(id), source));
+                        }
+                        if let Some(p) = p.filter(|p| !phone_owner.contains_key(*p)) {
+                            phone_owner.insert(p.to_string(), id);
+                            add_phones.push((p, Owner::Known(id), source));
+                        }
+                        Owner::Known(id)
+                    }
+                    Recognition::New => {
+                        let shared = e
+                            .and_then(|e| slot_of_email.get(e))
+                            .or_else(|| p.and_then(|p| slot_of_phone.get(p)))
+                            .copied();
+                        let slot = shared.unwrap_or_else(|| {
+                            slots.push(job);
+                            slots.len() - 1
+                        });
+                        if let Some(e) = e.filter(|e| !slot_of_email.contains_key(*e)) {
+                            slot_of_email.insert(e, slot);
+                            add_emails.push((e, Owner::Slot(slot), source));
+                        }
+                        if let Some(p) = p.filter(|p| !slot_of_phone.contains_key(*p)) {
+                            slot_of_phone.insert(p, slot);
+                            add_phones.push((p, Owner::Slot(slot), source));
+                        }
+                        Owner::Slot(slot)
+                    }
+                };
+                owners.push(owner);
+            }
+
+            let contact_ids = $ids(&mut *conn, "contacts", slots.len()).await?;
+            if contact_ids.len() != slots.len() {
+                return Err(BatchError::Job(StoreError::Corrupt("id allocation came up short".into())));
+            }
+            if !slots.is_empty() {
+                let sql = values_sql(
+                    "INSERT INTO contacts (id, name, email, phone, personal_code, created_at, updated_at, search_text, language) VALUES ",
+                    9,
+                    slots.len(),
+                    $ph,
+                );
+                let mut q = sqlx::query(&sql);
+                for (job, id) in slots.iter().zip(&contact_ids) {
+                    let r = &job.new.requester;
+                    let email = job.email_key.clone().or_else(|| r.email.clone());
+                    let phone = job.phone_key.clone().or_else(|| r.phone.clone());
+                    q = q
+                        .bind(*id)
+                        .bind(&r.name)
+                        .bind(email.clone())
+                        .bind(phone.clone())
+                        .bind(&r.personal_code)
+                        .bind(job.now)
+                        .bind(job.now)
+                        .bind(fold(&r.name))
+                        .bind(&job.new.language);
+                    people.insert(*id, Requester { id: *id, name: r.name.clone(), email, phone });
+                }
+                q.execute(&mut *conn).await?;
+            }
+            let resolve = |o: Owner| match o {
+                Owner::Known(id) => id,
+                Owner::Slot(s) => contact_ids[s],
+            };
+            let now = fresh.first().map_or(0, |j| j.now);
+
+            // Sorted, so that two batches meeting on several addresses take them in one order.
+            add_emails.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let mut remap: HashMap<i64, i64> = HashMap::new();
+            if !add_emails.is_empty() {
+                let sql = values_sql("INSERT INTO contact_emails (address, contact_id, source, added_at) VALUES ", 4, add_emails.len(), $ph)
+                    + " ON CONFLICT (address) DO NOTHING RETURNING address";
+                let mut q = sqlx::query_scalar::<_, String>(&sql);
+                for (address, owner, source) in &add_emails {
+                    q = q.bind(*address).bind(resolve(*owner)).bind(*source).bind(now);
+                }
+                let taken: std::collections::HashSet<String> = q.fetch_all(&mut *conn).await?.into_iter().collect();
+                let lost: Vec<(&str, Owner)> = add_emails
+                    .iter()
+                    .filter(|(a, _, _)| !taken.contains(*a))
+                    .map(|(a, o, _)| (*a, *o))
+                    .collect();
+                if !lost.is_empty() {
+                    let sql = format!(
+                        "SELECT k.address, c.id, c.name, c.email, c.phone FROM contact_emails k JOIN contacts c ON c.id = k.contact_id \
+                         WHERE k.address IN ({})",
+                        placeholders($ph, 0, lost.len())
+                    );
+                    let mut q = sqlx::query_as::<_, Found>(&sql);
+                    for (a, _) in &lost {
+                        q = q.bind(*a);
+                    }
+                    for (address, id, name, email, phone) in q.fetch_all(&mut *conn).await? {
+                        if let Some((_, Owner::Slot(s))) = lost.iter().find(|(a, _)| *a == address) {
+                            remap.insert(contact_ids[*s], id);
+                            people.insert(id, Requester { id, name, email, phone });
+                        }
+                    }
+                }
+                for (loser, winner) in &remap {
+                    sqlx::query("UPDATE contact_emails SET contact_id = $1 WHERE contact_id = $2")
+                        .bind(*winner)
+                        .bind(*loser)
+                        .execute(&mut *conn)
+                        .await?;
+                    sqlx::query("DELETE FROM contacts WHERE id = $1").bind(*loser).execute(&mut *conn).await?;
+                    people.remove(loser);
+                }
+            }
+            let final_id = |o: Owner| {
+                let id = resolve(o);
+                remap.get(&id).copied().unwrap_or(id)
+            };
+            add_phones.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            if !add_phones.is_empty() {
+                let sql = values_sql("INSERT INTO contact_phones (number, contact_id, source, added_at) VALUES ", 4, add_phones.len(), $ph)
+                    + " ON CONFLICT (number) DO NOTHING";
+                let mut q = sqlx::query(&sql);
+                for (number, owner, source) in &add_phones {
+                    q = q.bind(*number).bind(final_id(*owner)).bind(*source).bind(now);
+                }
+                q.execute(&mut *conn).await?;
+            }
+            // A known record without an address or number takes the first one it is given.
+            for (key, owner, is_email) in add_emails
+                .iter()
+                .map(|(k, o, _)| (*k, *o, true))
+                .chain(add_phones.iter().map(|(k, o, _)| (*k, *o, false)))
+            {
+                let Owner::Known(id) = owner else { continue };
+                let Some(person) = people.get_mut(&id) else { continue };
+                let empty = if is_email { &mut person.email } else { &mut person.phone };
+                if empty.is_none() {
+                    *empty = Some(key.to_string());
+                    let sql = if is_email {
+                        "UPDATE contacts SET email = $1, updated_at = $2 WHERE id = $3 AND email IS NULL"
+                    } else {
+                        "UPDATE contacts SET phone = $1, updated_at = $2 WHERE id = $3 AND phone IS NULL"
+                    };
+                    sqlx::query(sql).bind(key).bind(now).bind(id).execute(&mut *conn).await?;
+                }
+            }
+            let requester_of: Vec<i64> = owners.into_iter().map(final_id).collect();
+            Ok::<(Vec<i64>, HashMap<i64, Requester>), BatchError>((requester_of, people))
+        }
+    }};
 }
 
 /// Write a batch of creates, all or nothing: idempotency lookups, one block of
@@ -174,73 +386,21 @@ macro_rules! write_batch {
 
             // Ids are handed out first, so that each table takes one multi-row insert.
             let fresh: Vec<&CreateJob> = jobs.iter().zip(&out).filter(|(_, r)| r.is_none()).map(|(j, _)| *j).collect();
-            // Requesters known by e-mail keep their contact; one lookup for the batch.
-            let mut emails: Vec<&str> = fresh.iter().filter_map(|j| j.new.requester.email.as_deref()).collect();
-            emails.sort_unstable();
-            emails.dedup();
-            let mut contact_of: HashMap<String, i64> = HashMap::new();
-            if !emails.is_empty() {
-                let sql = format!(
-                    "SELECT email, MIN(id) FROM contacts WHERE email IN ({}) GROUP BY email",
-                    placeholders($ph, 0, emails.len())
-                );
-                let mut q = sqlx::query_as::<_, (String, i64)>(&sql);
-                for e in &emails {
-                    q = q.bind(*e);
-                }
-                contact_of.extend(q.fetch_all(&mut **tx).await?);
-            }
-            // The rest get new contacts; two tickets of one new e-mail share one.
-            let mut new_contacts: Vec<&CreateJob> = Vec::new();
-            let mut new_contact_of: Vec<Option<usize>> = Vec::with_capacity(fresh.len());
-            let mut pending: HashMap<&str, usize> = HashMap::new();
-            for job in &fresh {
-                let slot = match job.new.requester.email.as_deref() {
-                    Some(e) if contact_of.contains_key(e) => None,
-                    Some(e) => Some(*pending.entry(e).or_insert_with(|| {
-                        new_contacts.push(job);
-                        new_contacts.len() - 1
-                    })),
-                    None => {
-                        new_contacts.push(job);
-                        Some(new_contacts.len() - 1)
-                    }
-                };
-                new_contact_of.push(slot);
-            }
-            let contact_ids = $ids(&mut **tx, "contacts", new_contacts.len()).await?;
+            // Recognition: one lookup per kind of key for the batch (see `recognise!`).
+            let (requester_of, people) = recognise!(&mut **tx, &fresh, $ids, $ph).await?;
             let ticket_ids = $ids(&mut **tx, "tickets", fresh.len()).await?;
-            if contact_ids.len() != new_contacts.len() || ticket_ids.len() != fresh.len() {
+            if ticket_ids.len() != fresh.len() {
                 return Err(BatchError::Job(StoreError::Corrupt("id allocation came up short".into())));
-            }
-            if !new_contacts.is_empty() {
-                let sql = values_sql(
-                    "INSERT INTO contacts (id, name, email, phone, personal_code, created_at) VALUES ",
-                    6,
-                    new_contacts.len(),
-                    $ph,
-                );
-                let mut q = sqlx::query(&sql);
-                for (job, id) in new_contacts.iter().zip(&contact_ids) {
-                    let r = &job.new.requester;
-                    q = q.bind(*id).bind(&r.name).bind(&r.email).bind(&r.phone).bind(&r.personal_code).bind(job.now);
-                }
-                q.execute(&mut **tx).await?;
             }
 
             let mut rows: Vec<Row> = Vec::with_capacity(fresh.len());
-            for ((job, id), new_contact) in fresh.iter().zip(&ticket_ids).zip(&new_contact_of) {
+            for ((job, id), requester_id) in fresh.iter().zip(&ticket_ids).zip(&requester_of) {
                 let Some(counter) = next.iter_mut().find(|(y, _)| *y == job.year) else {
                     return Err(BatchError::Job(StoreError::Corrupt("no number block for the year".into())));
                 };
                 let seq = counter.1;
                 counter.1 += 1;
-                let known = job.new.requester.email.as_ref().and_then(|e| contact_of.get(e));
-                let requester_id = match (new_contact, known) {
-                    (Some(i), _) => contact_ids[*i],
-                    (None, Some(c)) => *c,
-                    (None, None) => return Err(BatchError::Job(StoreError::Corrupt("requester without contact".into()))),
-                };
+                let requester_id = *requester_id;
                 let new = &job.new;
                 let number = TicketNumber { year: job.year as i16, seq }.to_string();
                 let event = json!({
@@ -348,8 +508,14 @@ macro_rules! write_batch {
                 }
             }
 
-            let mut built = fresh.iter().zip(rows).map(|(job, row)| Inserted::New {
-                ticket: Box::new(job.read_model(row.id, row.number, row.requester_id)),
+            let mut built = fresh.iter().zip(rows).map(|(job, row)| {
+                let requester = people.get(&row.requester_id).cloned().unwrap_or_else(|| Requester {
+                    id: row.requester_id,
+                    name: job.new.requester.name.clone(),
+                    email: job.new.requester.email.clone(),
+                    phone: job.new.requester.phone.clone(),
+                });
+                Inserted::New { ticket: Box::new(job.read_model(row.id, row.number, requester)) }
             });
             for slot in out.iter_mut().filter(|s| s.is_none()) {
                 *slot = built.next();

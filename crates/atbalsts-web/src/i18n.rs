@@ -17,6 +17,7 @@ macro_rules! locale_files {
             include_str!(concat!("../locales/", $lang, "/admin.ftl")),
             include_str!(concat!("../locales/", $lang, "/refusals.ftl")),
             include_str!(concat!("../locales/", $lang, "/files.ftl")),
+            include_str!(concat!("../locales/", $lang, "/requesters.ftl")),
         ]
     };
 }
@@ -42,6 +43,11 @@ pub fn t(lang: Lang, key: &str) -> String {
 /// The text `key` with a count, in the plural form `lang` needs for it.
 pub fn t_count(lang: Lang, key: &str, count: usize) -> String {
     catalog(lang).t_count(key, count)
+}
+
+/// The text `key` with named arguments filled in.
+pub fn t_args(lang: Lang, key: &str, named: &[(&str, &str)]) -> String {
+    catalog(lang).t_args(key, named)
 }
 
 /// Whether `key` has a text in `lang`.

@@ -97,6 +97,8 @@ impl Page {
             &[
                 ("/staff", "nav-queues"),
                 ("/staff/contacts/new", "nav-register-contact"),
+                ("/staff/calls", "nav-calls"),
+                ("/staff/requesters", "nav-requesters"),
                 ("/staff/kb", "nav-kb"),
                 ("/staff/registers", "nav-registers"),
                 ("/staff/admin", "nav-admin"),

@@ -122,7 +122,19 @@ struct RequesterData {
     name: String,
     email: Option<String>,
     phone: Option<String>,
+    /// A business customer's organisation, set on the record after the ticket.
+    #[serde(default)]
+    organisation: Option<OrganisationData>,
 }
+
+#[derive(Deserialize)]
+struct OrganisationData {
+    name: String,
+    registration_number: Option<String>,
+}
+
+/// Who records organisations on the demo's requesters (sees every record).
+const DEMO_ADMIN: &str = "admin@demo.atbalsts.lv";
 
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
@@ -351,6 +363,7 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
         (None, Level::Specialist) => Actor::Anonymous,
         (None, _) => bail!("a ticket at level {level} needs created_by"),
     };
+    let organisation = t.requester.organisation;
     let new = NewTicket {
         institution: t.institution,
         service: t.service,
@@ -375,6 +388,19 @@ async fn load_ticket(store: &Store, t: TicketData, logins: &mut Logins) -> anyho
     };
     let created = store.create_ticket(&creator, new, None).await?;
     let id = created.ticket.id;
+    if let Some(o) = organisation {
+        let patch = atbalsts_store::requesters::RequesterPatch {
+            organisation: Some(Some((o.name, o.registration_number))),
+            ..Default::default()
+        };
+        store
+            .update_requester(
+                &staff(store, DEMO_ADMIN).await?,
+                created.ticket.requester_id,
+                patch,
+            )
+            .await?;
+    }
     if let (None, Some(token)) = (&logins.requester, created.access_token) {
         logins.requester = Some((created.ticket.number.clone(), id, token));
     }

@@ -4,7 +4,8 @@
 mod problems;
 
 use crate::routes::{
-    assistant, attachments, calendars, clocks, groups, health, kb, mail, registers, search, tickets, webhooks,
+    assistant, attachments, calendars, clocks, groups, health, kb, mail, registers, requesters,
+    search, tickets, webhooks,
 };
 use axum::Json;
 use utoipa::OpenApi;
@@ -29,6 +30,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         mail::mailboxes, mail::add_mailbox, mail::remove_mailbox, mail::my_notifications,
         mail::set_my_notifications,
         webhooks::list, webhooks::create, webhooks::remove, webhooks::enable, webhooks::deliveries,
+        requesters::list, requesters::get, requesters::update, requesters::merge, requesters::split,
+        requesters::phone_call,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -41,6 +44,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "clocks", description = "SLA policies and the legal terms of written submissions"),
         (name = "operations", description = "Health and metrics"),
         (name = "mail", description = "The e-mail channel: received mail and quarantine, the outbox, IMAP mailboxes"),
+        (name = "requesters", description = "Requesters' records across channels (the CRM): search, contacts and tickets in scope, merge and split; the phone channel's screen pop"),
         (name = "webhooks", description = "Outgoing webhooks: institutions' subscriptions to ticket events, signed deliveries and their log"),
     )
 )]

@@ -7,6 +7,7 @@ pub mod health;
 pub mod kb;
 pub mod mail;
 pub mod registers;
+pub mod requesters;
 pub mod search;
 pub mod tickets;
 pub mod webhooks;
@@ -94,5 +95,13 @@ pub fn api() -> Router<AppState> {
         .route("/webhooks/{id}", delete(webhooks::remove))
         .route("/webhooks/{id}/enable", post(webhooks::enable))
         .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/requesters", get(requesters::list))
+        .route(
+            "/requesters/{id}",
+            get(requesters::get).patch(requesters::update),
+        )
+        .route("/requesters/{id}/merge", post(requesters::merge))
+        .route("/requesters/{id}/split", post(requesters::split))
+        .route("/channels/phone/calls", post(requesters::phone_call))
         .fallback(|| async { crate::ApiError::NotFound("this API path".into()) })
 }

@@ -39,3 +39,7 @@ refusal-calendar-entry-exists = The calendar already has an entry of this kind o
 refusal-legal-rule-exists = A rule taking effect on this day already exists.
 refusal-mail-not-quarantined = Only a message in quarantine can be released or deleted.
 refusal-mail-address-taken = This e-mail address belongs to another support group already.
+refusal-requester-merge-self = A record cannot be merged into itself.
+refusal-requester-merged = The requester's record was merged into another one already; use that one.
+refusal-requester-not-a-merge = Only a merge of two records can be split back.
+refusal-requester-split-done = This merge was split back already.

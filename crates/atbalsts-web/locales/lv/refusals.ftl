@@ -39,3 +39,7 @@ refusal-calendar-entry-exists = Kalendārā šajā dienā jau ir šāda veida ie
 refusal-legal-rule-exists = Jau ir noteikums, kas stājas spēkā šajā dienā.
 refusal-mail-not-quarantined = Atbrīvot vai dzēst var tikai karantīnā esošu vēstuli.
 refusal-mail-address-taken = Šī e-pasta adrese jau pieder citai atbalsta grupai.
+refusal-requester-merge-self = Ierakstu nevar apvienot pašu ar sevi.
+refusal-requester-merged = Pieteicēja ieraksts jau ir apvienots ar citu ierakstu; izmantojiet to.
+refusal-requester-not-a-merge = Atdalīt var tikai apvienotus ierakstus.
+refusal-requester-split-done = Šī apvienošana jau ir atsaukta.

@@ -83,17 +83,41 @@ struct Labels {
     submit: String,
 }
 
+/// What a screen pop or a requester's record fills in for the person.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Prefill {
+    name: String,
+    email: String,
+    phone: String,
+}
+
+/// A prefilled value: short, printable text, or nothing.
+fn prefilled(value: &str, max: usize) -> String {
+    let v = value.trim();
+    if v.chars().count() > max || v.chars().any(char::is_control) {
+        String::new()
+    } else {
+        v.to_string()
+    }
+}
+
 pub async fn form(
     State(s): State<AppState>,
     Extension(lang): Extension<Lang>,
     OriginalUri(uri): OriginalUri,
     jar: CookieJar,
+    prefill: Result<axum::extract::Query<Prefill>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
     let session = match signed_in(&s, &jar, lang, &uri).await {
         Ok(session) => session,
         Err(response) => return response,
     };
+    let prefill = prefill.map(|q| q.0).unwrap_or_default();
     let form = ContactForm {
+        name: prefilled(&prefill.name, MAX_NAME),
+        email: prefilled(&prefill.email, 254),
+        phone: prefilled(&prefill.phone, 30),
         channel: Channel::Phone.as_str().into(),
         kind: Kind::Consultation.as_str().into(),
         language: atbalsts_domain::language::DEFAULT.into(),

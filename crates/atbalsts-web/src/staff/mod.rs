@@ -9,6 +9,7 @@ mod kb;
 mod queues;
 mod refusal;
 mod registers;
+mod requesters;
 mod reset;
 mod signin;
 mod ticket;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
             "/staff/contacts/new",
             get(contact::form).post(contact::submit),
         )
+        .merge(requesters::routes())
         .merge(kb::routes())
         .merge(registers::routes())
         .merge(admin::routes())

@@ -72,6 +72,8 @@ struct TicketPage {
     facts: Vec<Fact>,
     thread: Vec<ThreadItem>,
     requester: Vec<Fact>,
+    /// The requester's record (every ticket of theirs in scope, across channels).
+    requester_link: Link,
     other_tickets: Vec<Link>,
     articles: Vec<Link>,
     events: Vec<EventLine>,
@@ -491,6 +493,10 @@ async fn show(
             facts,
             thread,
             requester,
+            requester_link: Link {
+                href: localized(lang, &format!("/staff/requesters/{}", ticket.requester_id)),
+                text: t(lang, "requester-open-record"),
+            },
             other_tickets,
             articles,
             events,
