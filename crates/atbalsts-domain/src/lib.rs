@@ -8,6 +8,8 @@ pub mod access;
 pub mod admin;
 pub mod calendar;
 pub mod change;
+pub mod connector;
+pub mod contact;
 pub mod error;
 pub mod hours;
 pub mod kb;
