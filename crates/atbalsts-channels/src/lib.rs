@@ -4,9 +4,12 @@
 //! into its ticket, mail that is never answered, or quarantine. Ticket events
 //! are dispatched ([`dispatch`]) into notices ([`notify`]) that the outbox
 //! delivers through the relay ([`outbox`]), or keeps when none is configured,
-//! and into signed webhook deliveries to institutions' subscribers ([`webhooks`]).
+//! and into signed webhook deliveries to institutions' subscribers ([`webhooks`]);
+//! staff replies on tickets of social and mobile connectors go back through
+//! the connector's outbound address ([`connectors`]).
 
 pub mod background;
+pub mod connectors;
 pub mod dispatch;
 pub mod imap;
 pub mod intake;
@@ -126,9 +129,10 @@ impl Channels {
             .collect())
     }
 
-    /// Add the channels' job handlers (intake, sending, the reset e-mail, webhooks) to `handlers`.
+    /// Add the channels' job handlers (intake, sending, the reset e-mail, webhooks, connectors) to `handlers`.
     pub fn register(&self, handlers: Handlers) -> Handlers {
         let (a, b, c, w) = (self.clone(), self.clone(), self.clone(), self.clone());
+        let k = self.clone();
         handlers
             .with(
                 atbalsts_store::mail::inbound::INTAKE_JOB,
@@ -155,5 +159,12 @@ impl Channels {
                 let c = w.clone();
                 async move { c.deliver_webhook(job).await }
             })
+            .with(
+                atbalsts_store::connectors::outbound::DELIVER_JOB,
+                move |_store, job| {
+                    let c = k.clone();
+                    async move { c.deliver_to_connector(job).await }
+                },
+            )
     }
 }

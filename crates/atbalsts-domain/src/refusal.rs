@@ -113,6 +113,8 @@ codes! {
     MailNotQuarantined = "mail.not_quarantined",
     /// An e-mail address belongs to another support group already.
     MailAddressTaken = "mail.address_taken",
+    /// A connector's message with this id is being taken in by another request; retry shortly.
+    ConnectorMessageInProgress = "connector.message_in_progress",
 }
 
 impl fmt::Display for Code {

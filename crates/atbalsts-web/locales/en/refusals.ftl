@@ -39,3 +39,4 @@ refusal-calendar-entry-exists = The calendar already has an entry of this kind o
 refusal-legal-rule-exists = A rule taking effect on this day already exists.
 refusal-mail-not-quarantined = Only a message in quarantine can be released or deleted.
 refusal-mail-address-taken = This e-mail address belongs to another support group already.
+refusal-connector-message-in-progress = This message is being taken in already; try again in a moment.

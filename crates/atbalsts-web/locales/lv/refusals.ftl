@@ -39,3 +39,4 @@ refusal-calendar-entry-exists = Kalendārā šajā dienā jau ir šāda veida ie
 refusal-legal-rule-exists = Jau ir noteikums, kas stājas spēkā šajā dienā.
 refusal-mail-not-quarantined = Atbrīvot vai dzēst var tikai karantīnā esošu vēstuli.
 refusal-mail-address-taken = Šī e-pasta adrese jau pieder citai atbalsta grupai.
+refusal-connector-message-in-progress = Šis ziņojums jau tiek pieņemts; mēģiniet vēlreiz pēc brīža.
