@@ -139,7 +139,11 @@ impl Channels {
             (Some(_), true) => AttemptOutcome::GaveUp,
         };
         if outcome == AttemptOutcome::GaveUp {
-            tracing::warn!(delivery = out.id, connector = out.connector_id, "a reply could not be delivered to its connector");
+            tracing::warn!(
+                delivery = out.id,
+                connector = out.connector_id,
+                "a reply could not be delivered to its connector"
+            );
         }
         let attempt = Attempt {
             status_code,
@@ -147,7 +151,9 @@ impl Channels {
             duration_ms,
             outcome,
         };
-        self.store.record_connector_attempt(out.id, &attempt).await?;
+        self.store
+            .record_connector_attempt(out.id, &attempt)
+            .await?;
         match error {
             None => Ok(()),
             Some(e) => Err(JobError::retry(e)),

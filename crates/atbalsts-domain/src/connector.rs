@@ -163,7 +163,15 @@ mod tests {
     fn codes_are_lower_case_words() {
         assert_eq!(check_code("code", "facebook").unwrap(), "facebook");
         assert_eq!(check_code("code", " lv-app2 ").unwrap(), "lv-app2");
-        for bad in ["", "a", "Facebook", "2fb", "fb_page", "fb page", &"a".repeat(41)] {
+        for bad in [
+            "",
+            "a",
+            "Facebook",
+            "2fb",
+            "fb_page",
+            "fb page",
+            &"a".repeat(41),
+        ] {
             assert!(check_code("code", bad).is_err(), "{bad}");
         }
     }
@@ -190,7 +198,10 @@ mod tests {
             ..raw()
         })
         .unwrap();
-        assert_eq!((nameless.sender_name.as_str(), nameless.language.as_str()), ("@janis", "en"));
+        assert_eq!(
+            (nameless.sender_name.as_str(), nameless.language.as_str()),
+            ("@janis", "en")
+        );
     }
 
     #[test]
@@ -231,7 +242,10 @@ mod tests {
         assert_eq!(subject_of("\n  Sveiki!\nOtrā rinda"), "Sveiki!");
         let long = "vārds ".repeat(30);
         let s = subject_of(&long);
-        assert!(s.ends_with('…') && s.chars().count() <= SUBJECT_CHARS + 1, "{s}");
+        assert!(
+            s.ends_with('…') && s.chars().count() <= SUBJECT_CHARS + 1,
+            "{s}"
+        );
         assert!(!s.contains("vārds …"), "cut at a word: {s}");
         assert_eq!(subject_of("   "), "…");
     }

@@ -116,6 +116,18 @@ pub fn check(raw: &RawContact<'_>) -> Result<Contact, Vec<FieldError>> {
     }
 }
 
+/// Clocks of phones and computers differ a little; more than this ahead is a mistake.
+const FUTURE_SLACK_MICROS: i64 = 5 * 60 * 1_000_000;
+
+/// When the contact happened (microseconds): not in the future.
+pub fn check_occurred_at(field: &str, at: i64, now: i64) -> Result<i64, FieldError> {
+    if at > now + FUTURE_SLACK_MICROS {
+        Err(FieldError::new(field, "must not be in the future"))
+    } else {
+        Ok(at)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,7 +152,12 @@ mod tests {
         let c = check(&call()).unwrap();
         assert_eq!(
             (c.channel, c.direction, c.duration_seconds, c.outcome),
-            (Channel::Phone, Direction::Inbound, 240, ContactOutcome::Answered)
+            (
+                Channel::Phone,
+                Direction::Inbound,
+                240,
+                ContactOutcome::Answered
+            )
         );
         assert_eq!(c.location, None);
     }
@@ -156,7 +173,10 @@ mod tests {
             location: Some("VPVKAC-RIGA"),
             ..visit
         };
-        assert_eq!(check(&there).unwrap().location.as_deref(), Some("VPVKAC-RIGA"));
+        assert_eq!(
+            check(&there).unwrap().location.as_deref(),
+            Some("VPVKAC-RIGA")
+        );
     }
 
     #[test]
@@ -175,6 +195,14 @@ mod tests {
             ..call()
         };
         assert!(check(&none).is_ok());
+    }
+
+    #[test]
+    fn contacts_happened_in_the_past() {
+        let now = 1_000_000_000_000;
+        assert_eq!(check_occurred_at("occurred_at", now - 1, now), Ok(now - 1));
+        assert!(check_occurred_at("occurred_at", now + 60_000_000, now).is_ok());
+        assert!(check_occurred_at("occurred_at", now + 3_600_000_000, now).is_err());
     }
 
     #[test]

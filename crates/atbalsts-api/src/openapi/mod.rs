@@ -4,7 +4,8 @@
 mod problems;
 
 use crate::routes::{
-    assistant, calendars, clocks, groups, health, kb, mail, registers, search, tickets, webhooks,
+    assistant, calendars, clocks, connectors, contacts, groups, health, kb, mail, registers,
+    search, tickets, webhooks,
 };
 use axum::Json;
 use utoipa::OpenApi;
@@ -28,6 +29,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         mail::mailboxes, mail::add_mailbox, mail::remove_mailbox, mail::my_notifications,
         mail::set_my_notifications,
         webhooks::list, webhooks::create, webhooks::remove, webhooks::enable, webhooks::deliveries,
+        contacts::record, contacts::list,
+        connectors::list, connectors::create, connectors::set_active, connectors::deliveries,
+        connectors::ticket_deliveries, connectors::inbound,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -40,6 +44,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "clocks", description = "SLA policies and the legal terms of written submissions"),
         (name = "operations", description = "Health and metrics"),
         (name = "mail", description = "The e-mail channel: received mail and quarantine, the outbox, IMAP mailboxes"),
+        (name = "connectors", description = "Connectors of social networks, messengers and mobile apps: conversations in, staff replies out"),
         (name = "webhooks", description = "Outgoing webhooks: institutions' subscriptions to ticket events, signed deliveries and their log"),
     )
 )]

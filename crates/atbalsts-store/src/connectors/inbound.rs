@@ -75,7 +75,10 @@ impl Store {
         });
         let claim = match claim {
             Some(id) => id,
-            None => match self.earlier_message(connector.id, &msg.message_id, now).await? {
+            None => match self
+                .earlier_message(connector.id, &msg.message_id, now)
+                .await?
+            {
                 Earlier::Done(taken) => return Ok(taken),
                 Earlier::TakenOver(id) => id,
             },
@@ -144,7 +147,8 @@ impl Store {
             // Released by a failed first attempt a moment ago.
             return Err(in_progress());
         };
-        if let (Some(ticket_id), Some(as_)) = (ticket, outcome.as_deref().and_then(TakenAs::parse)) {
+        if let (Some(ticket_id), Some(as_)) = (ticket, outcome.as_deref().and_then(TakenAs::parse))
+        {
             return Ok(Earlier::Done(Taken {
                 id,
                 ticket_id,

@@ -108,10 +108,11 @@ impl Store {
                     format!("no institution {:?} in the register", c.institution),
                 ));
             }
-            let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM connectors WHERE code = $1")
-                .bind(&c.code)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let taken: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM connectors WHERE code = $1")
+                    .bind(&c.code)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if taken.is_some() {
                 problems.push(FieldError::new(
                     "code",
@@ -211,5 +212,15 @@ impl Store {
             return Ok(None);
         };
         Ok(self.connector(id).await?.map(|c| (c, conversation, handle)))
+    }
+
+    /// A ticket's number (what people quote), whoever asks.
+    pub async fn ticket_number_of(&self, ticket: i64) -> Result<Option<String>> {
+        Ok(on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT number FROM tickets WHERE id = $1")
+                .bind(ticket)
+                .fetch_optional(pool)
+                .await?
+        }))
     }
 }

@@ -101,9 +101,10 @@ impl Store {
                     .fetch_optional(&mut *tx)
                     .await?;
                     if let Some(id) = id {
-                        let job = NewJob::new(DELIVER_JOB, serde_json::json!({ "delivery": id }), now)
-                            .dedupe(format!("{DELIVER_JOB}:{id}"))
-                            .max_attempts(max_attempts);
+                        let job =
+                            NewJob::new(DELIVER_JOB, serde_json::json!({ "delivery": id }), now)
+                                .dedupe(format!("{DELIVER_JOB}:{id}"))
+                                .max_attempts(max_attempts);
                         crate::enqueue_job!(&mut *tx, &job);
                     }
                     id
