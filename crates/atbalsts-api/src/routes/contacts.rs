@@ -111,9 +111,10 @@ impl NewTicketContact {
         .map_err(|errors| {
             errors
                 .into_iter()
+                // The ticket's own check asks for a visit's location already.
+                .filter(|f| f.field != "location")
                 .map(|f| match f.field.as_str() {
-                    // The ticket's own fields are named as such.
-                    "channel" | "location" => f,
+                    "channel" => f,
                     _ => FieldError::new(format!("contact.{}", f.field), f.message),
                 })
                 .collect()

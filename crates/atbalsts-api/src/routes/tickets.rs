@@ -176,13 +176,6 @@ impl CreateTicketBody {
             language: e.language("language", self.language.as_deref()),
             group: None,
         };
-        // The contact's check names the ticket's channel and location too; once is enough.
-        let mut seen = Vec::new();
-        e.0.retain(|f| {
-            let fresh = !seen.contains(f);
-            seen.push(f.clone());
-            fresh
-        });
         e.finish((new, contact))
     }
 }

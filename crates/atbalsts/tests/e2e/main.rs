@@ -8,6 +8,8 @@ mod access;
 mod assistant;
 mod calendars;
 mod clocks;
+mod connectors;
+mod contacts;
 mod create;
 mod groups;
 mod kb;
