@@ -24,6 +24,7 @@ mod web;
 mod web_admin;
 mod web_assistant;
 mod web_clocks;
+mod web_contacts;
 mod web_kb;
 mod web_request;
 mod web_staff;
