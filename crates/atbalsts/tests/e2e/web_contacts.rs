@@ -167,5 +167,39 @@ async fn recording(app: &TestApp) {
         html.contains("Facebook (facebook) · t-77 · fb:77"),
         "{html}"
     );
+
+    // The institution's administrator lists connectors and switches one off; a specialist may not.
+    let (s, _, _) = b.get(app, "/staff/admin/connectors").await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    app.store
+        .set_password("admin@pmlp.lv", PASSWORD)
+        .await
+        .unwrap();
+    let mut a = Browser::new();
+    sign_in(app, &mut a, "admin@pmlp.lv", PASSWORD, "/staff/admin").await;
+    let (s, _, html) = a.get(app, "/staff/admin/connectors").await;
+    assert_eq!(s, StatusCode::OK, "{html}");
+    assert!(
+        html.contains("/api/v1/channels/facebook/messages"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(c["key"].as_str().unwrap()),
+        "the key is never shown again"
+    );
+    let admin_csrf = hidden(&html, "csrf");
+    let id = c["id"].as_i64().unwrap();
+    let (s, _, _) = a
+        .post(
+            app,
+            &format!("/staff/admin/connectors/{id}/active"),
+            &[("csrf", admin_csrf.as_str()), ("active", "no")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::SEE_OTHER);
+    let (_, list) = app.get("/api/v1/connectors", Some(&admin)).await;
+    assert_eq!(list[0]["active"], false);
+    let (_, _, html) = a.get(app, "/en/staff/admin/connectors").await;
+    assert!(html.contains("Switch on"), "{html}");
 }
 on_every_backend!(contacts_are_recorded_in_the_workspace, recording);

@@ -63,6 +63,7 @@ struct OverviewPage {
     groups: Vec<GroupRow>,
     import: Option<(String, String)>,
     mail: Option<(String, String)>,
+    connectors: (String, String),
     h: Vec<String>,
     g: Vec<String>,
 }
@@ -151,6 +152,10 @@ pub async fn overview(
                 .then(|| (localized(lang, "/staff/admin/import"), k("admin-import"))),
             mail: atbalsts_domain::admin::is_system_administrator(me)
                 .then(|| (localized(lang, "/staff/admin/mail"), k("admin-mail"))),
+            connectors: (
+                localized(lang, "/staff/admin/connectors"),
+                k("admin-connectors"),
+            ),
             h: [
                 "admin-email",
                 "admin-name",
