@@ -1,6 +1,7 @@
 //! `atbalsts`: the support desk's one binary.
 
 mod demo;
+mod demo_channels;
 mod demo_mail;
 mod mail;
 mod settings;
@@ -392,6 +393,7 @@ async fn main() -> anyhow::Result<()> {
             let store = demo::fresh_store(data_dir, database_url).await?;
             let mut logins = demo::load(&store).await?;
             demo_mail::load(&store).await?;
+            let connector = demo_channels::load(&store).await?;
             demo::set_passwords(&store, &mut logins, &staff_password).await?;
             let mut settings = settings;
             mail.apply(&mut settings);
@@ -403,7 +405,10 @@ async fn main() -> anyhow::Result<()> {
                 &settings,
                 listen.as_deref().unwrap_or(&settings.listen),
                 index,
-                |url| demo::print_welcome(url, &logins),
+                |url| {
+                    demo_channels::print(url, &connector);
+                    demo::print_welcome(url, &logins);
+                },
             )
             .await
         }
