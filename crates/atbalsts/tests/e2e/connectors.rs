@@ -418,6 +418,54 @@ fn signature_holds(secret: &str, got: &Received) -> bool {
     mac.verify_slice(&expected).is_ok()
 }
 
+/// Run docs/channels.md's Python `signed_by_desk` on a captured request:
+/// it must accept it, and refuse it tampered with or replayed too late.
+fn python_verifies(secret: &str, got: &Received) -> bool {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/channels.md"),
+    )
+    .unwrap();
+    let code = doc
+        .split("```python\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a python block in docs/channels.md");
+    // The documented module is run under another name: its server stays off.
+    let driver = r#"
+import json, sys
+ns = {"__name__": "documented"}
+exec(sys.argv[1], ns)
+check = ns["signed_by_desk"]
+secret, headers = sys.argv[2], json.loads(sys.argv[3])
+body = sys.stdin.buffer.read()
+ok = check(secret, headers, body)
+tampered = check(secret, headers, body + b" ")
+stale = check(secret, headers, body, now=int(headers["x-atbalsts-timestamp"]) + 301)
+print("ok" if ok and not tampered and not stale else "bad")
+"#;
+    let headers: serde_json::Map<String, Value> = got
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    let mut child = std::process::Command::new("python3")
+        .args([
+            "-c",
+            driver,
+            code,
+            secret,
+            &Value::Object(headers).to_string(),
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(&got.body).unwrap();
+    let out = child.wait_with_output().unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "ok"
+}
+
 async fn hurry_retries(store: &atbalsts_store::Store) {
     let sql = "UPDATE jobs SET run_at = 0 WHERE kind = 'connector.deliver' AND status = 'queued'";
     match store {
@@ -540,6 +588,10 @@ async fn replies(app: &TestApp) {
         assert_eq!(got.header("x-atbalsts-event"), "connector.reply");
         assert_eq!(got.header("x-atbalsts-delivery"), log[0]["id"].to_string());
     }
+    assert!(
+        python_verifies(&secret, &seen[1]),
+        "the documented check accepts it"
+    );
     let mut tampered = seen[1].clone();
     tampered.body.push(b' ');
     assert!(!signature_holds(&secret, &tampered));
