@@ -1,7 +1,7 @@
 //! The dispatcher: takes ticket events from `event_dispatch` in order and
 //! writes what they cause. One loop per node; nodes taking the same event
 //! write nothing twice (the outbox keeps one message per cause, webhooks one
-//! delivery per subscription, event and kind).
+//! delivery per subscription, event and kind, connectors one per event).
 
 use crate::Channels;
 use crate::background::Background;
@@ -13,9 +13,12 @@ impl Channels {
         let events = self.store.pending_events(200).await?;
         let mut done = Vec::with_capacity(events.len());
         for e in &events {
-            // Both are idempotent, so an event retried for one repeats nothing of the other.
+            // Each is idempotent, so an event retried for one repeats nothing of the others.
             let outcome = match self.notify(e).await {
-                Ok(_) => self.fan_out_webhooks(e).await,
+                Ok(_) => match self.fan_out_webhooks(e).await {
+                    Ok(_) => self.fan_out_connector(e).await.map(|_| ()),
+                    Err(err) => Err(err),
+                },
                 Err(err) => Err(err),
             };
             match outcome {

@@ -4,9 +4,12 @@
 //! into its ticket, mail that is never answered, or quarantine. Ticket events
 //! are dispatched ([`dispatch`]) into notices ([`notify`]) that the outbox
 //! delivers through the relay ([`outbox`]), or keeps when none is configured,
-//! and into signed webhook deliveries to institutions' subscribers ([`webhooks`]).
+//! and into signed webhook deliveries to institutions' subscribers ([`webhooks`]);
+//! staff replies on tickets of social and mobile connectors go back through
+//! the connector's outbound address ([`connectors`]).
 
 pub mod background;
+pub mod connectors;
 pub mod dispatch;
 pub mod egress;
 pub mod imap;
@@ -162,10 +165,11 @@ impl Channels {
             .collect())
     }
 
-    /// Add the channels' job handlers (intake, sending, the reset e-mail, webhooks) to `handlers`.
+    /// Add the channels' job handlers (intake, sending, the reset e-mail, webhooks, connectors) to `handlers`.
     pub fn register(&self, handlers: Handlers) -> Handlers {
         let (a, b, c, w) = (self.clone(), self.clone(), self.clone(), self.clone());
         let keep_days = self.config.keep_days;
+        let k = self.clone();
         handlers
             .with(
                 atbalsts_store::mail::inbound::INTAKE_JOB,
@@ -210,6 +214,13 @@ impl Channels {
                         }
                         Ok(())
                     }
+                },
+            )
+            .with(
+                atbalsts_store::connectors::outbound::DELIVER_JOB,
+                move |_store, job| {
+                    let c = k.clone();
+                    async move { c.deliver_to_connector(job).await }
                 },
             )
     }

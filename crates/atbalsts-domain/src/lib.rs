@@ -10,6 +10,8 @@ pub mod attachment;
 pub mod calendar;
 pub mod change;
 pub mod egress;
+pub mod connector;
+pub mod contact;
 pub mod error;
 pub mod hours;
 pub mod kb;

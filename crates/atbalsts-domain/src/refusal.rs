@@ -121,6 +121,8 @@ codes! {
     RequesterNotMerge = "requester.not_a_merge",
     /// This merge was split back already.
     RequesterSplitDone = "requester.split_done",
+    /// A connector's message with this id is being taken in by another request; retry shortly.
+    ConnectorMessageInProgress = "connector.message_in_progress",
 }
 
 impl fmt::Display for Code {

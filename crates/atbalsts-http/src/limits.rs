@@ -10,6 +10,21 @@ pub struct Limits {
     public_writes: DefaultKeyedRateLimiter<IpAddr>,
     assistant: DefaultKeyedRateLimiter<IpAddr>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
+    connectors: DefaultKeyedRateLimiter<i64>,
+    connector_senders: DefaultKeyedRateLimiter<(i64, String)>,
+}
+
+/// Messages a connector may post per minute, all its users together.
+pub const CONNECTOR_MESSAGES_PER_MINUTE: u32 = 600;
+/// Messages one sender (a handle) of a connector may post per minute: a
+/// person types a few; a loop or a flood is stopped here.
+pub const SENDER_MESSAGES_PER_MINUTE: u32 = 20;
+
+const fn nonzero(n: u32) -> NonZeroU32 {
+    match NonZeroU32::new(n) {
+        Some(n) => n,
+        None => NonZeroU32::MIN,
+    }
 }
 
 /// Sign-in attempts a client address may make per minute (every node counts
@@ -29,7 +44,32 @@ impl Limits {
             public_writes: RateLimiter::keyed(Quota::per_minute(per_minute)),
             assistant: RateLimiter::keyed(Quota::per_minute(questions)),
             sign_ins: RateLimiter::keyed(Quota::per_minute(SIGN_INS_PER_MINUTE)),
+            connectors: RateLimiter::keyed(Quota::per_minute(nonzero(
+                CONNECTOR_MESSAGES_PER_MINUTE,
+            ))),
+            connector_senders: RateLimiter::keyed(Quota::per_minute(nonzero(
+                SENDER_MESSAGES_PER_MINUTE,
+            ))),
         }
+    }
+
+    /// A connector's messages, per connector and per sender (on this node).
+    pub fn connector_message(&self, connector: i64, sender: &str) -> Result<(), ApiError> {
+        let refused = |whom: &str| {
+            ApiError::TooManyRequests(format!(
+                "too many messages {whom} this minute; send the rest a little later"
+            ))
+        };
+        self.connectors
+            .check_key(&connector)
+            .map_err(|_| refused("from this connector"))?;
+        self.connector_senders
+            .check_key(&(connector, sender.to_string()))
+            .map_err(|_| refused("from this sender"))?;
+        if self.connector_senders.len() > 10_000 {
+            self.connector_senders.retain_recent();
+        }
+        Ok(())
     }
 
     /// Without an account, a client address may ask the assistant only so

@@ -309,6 +309,11 @@ impl Problems {
     }
 
     /// The message for `field`, if it has one.
+    /// Whether a field whose name starts with `prefix` has a problem (its form is shown open).
+    pub fn any_prefixed(&self, prefix: &str) -> bool {
+        self.0.iter().any(|p| p.field.starts_with(prefix))
+    }
+
     pub fn of(&self, field: &str) -> Option<&str> {
         self.0
             .iter()

@@ -1,6 +1,7 @@
 //! `atbalsts`: the support desk's one binary.
 
 mod demo;
+mod demo_channels;
 mod demo_mail;
 mod mail;
 mod objects;
@@ -418,6 +419,7 @@ async fn main() -> anyhow::Result<()> {
             let objects = objects::open(&settings, &demo_dir)?;
             let mut logins = demo::load(&store).await?;
             demo_mail::load(&store).await?;
+            let connector = demo_channels::load(&store).await?;
             demo::set_passwords(&store, &mut logins, &staff_password).await?;
             mail.apply(&mut settings);
             settings
@@ -429,7 +431,10 @@ async fn main() -> anyhow::Result<()> {
                 listen.as_deref().unwrap_or(&settings.listen),
                 index,
                 objects,
-                |url| demo::print_welcome(url, &logins),
+                |url| {
+                    demo_channels::print(url, &connector);
+                    demo::print_welcome(url, &logins);
+                },
             )
             .await
         }

@@ -316,6 +316,42 @@ fn demo_serves_populated_data_with_printed_logins() {
         .unwrap();
     assert!(pdf.starts_with(b"%PDF-"));
     assert!(tmp.path().join("demo/objects/att").is_dir());
+    // The channels: a social conversation of several messages in one ticket, recorded contacts.
+    let get = |path: &str| -> serde_json::Value {
+        client
+            .get(format!("{url}{path}"))
+            .bearer_auth(admin)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    };
+    let connectors = get("/api/v1/connectors");
+    assert_eq!(connectors[0]["code"], "facebook-pmlp", "{connectors}");
+    let with_contacts = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| ["phone", "video", "in_person"].contains(&t["channel"].as_str().unwrap()))
+        .filter(|t| {
+            get(&format!("/api/v1/tickets/{}/contacts", t["id"]))
+                .as_array()
+                .is_some_and(|c| !c.is_empty())
+        })
+        .count();
+    assert!(with_contacts >= 5, "{with_contacts} tickets with contacts");
+    let social = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| {
+            t["subject"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Labdien! Pasūtīju pasi"))
+        })
+        .expect("the Facebook conversation's ticket");
+    let messages = get(&format!("/api/v1/tickets/{}/messages", social["id"]));
+    assert_eq!(messages.as_array().map(Vec::len), Some(3), "{messages}");
     let res = client.get(&citizen_link).send().unwrap();
     assert_eq!(res.status(), 200, "{citizen_link}");
     assert!(

@@ -4,7 +4,8 @@
 mod problems;
 
 use crate::routes::{
-    assistant, attachments, calendars, clocks, groups, health, kb, mail, registers, requesters,
+    assistant, attachments, calendars, clocks, connectors, contacts, groups, health, kb, mail,
+    registers, requesters,
     search, tickets, webhooks,
 };
 use axum::Json;
@@ -32,6 +33,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         webhooks::list, webhooks::create, webhooks::remove, webhooks::enable, webhooks::deliveries,
         requesters::list, requesters::get, requesters::update, requesters::merge, requesters::split,
         requesters::phone_call,
+        contacts::record, contacts::list,
+        connectors::list, connectors::create, connectors::set_active, connectors::deliveries,
+        connectors::ticket_deliveries, connectors::inbound,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -45,6 +49,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "operations", description = "Health and metrics"),
         (name = "mail", description = "The e-mail channel: received mail and quarantine, the outbox, IMAP mailboxes"),
         (name = "requesters", description = "Requesters' records across channels (the CRM): search, contacts and tickets in scope, merge and split; the phone channel's screen pop"),
+        (name = "connectors", description = "Connectors of social networks, messengers and mobile apps: conversations in, staff replies out"),
         (name = "webhooks", description = "Outgoing webhooks: institutions' subscriptions to ticket events, signed deliveries and their log"),
     )
 )]

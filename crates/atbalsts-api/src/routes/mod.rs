@@ -2,6 +2,8 @@ pub mod assistant;
 pub mod attachments;
 pub mod calendars;
 pub mod clocks;
+pub mod connectors;
+pub mod contacts;
 pub mod groups;
 pub mod health;
 pub mod kb;
@@ -81,6 +83,21 @@ pub fn api() -> Router<AppState> {
         .route("/tickets/{id}/close", post(tickets::close))
         .route("/tickets/{id}/legal-term", post(tickets::extend_legal_term))
         .route("/tickets/{id}/mail", get(mail::ticket_mail))
+        .route(
+            "/tickets/{id}/contacts",
+            get(contacts::list).post(contacts::record),
+        )
+        .route(
+            "/tickets/{id}/connector-deliveries",
+            get(connectors::ticket_deliveries),
+        )
+        .route(
+            "/connectors",
+            get(connectors::list).post(connectors::create),
+        )
+        .route("/connectors/{id}/active", put(connectors::set_active))
+        .route("/connectors/{id}/deliveries", get(connectors::deliveries))
+        .route("/channels/{connector}/messages", post(connectors::inbound))
         .route("/mail/inbound", get(mail::inbound))
         .route("/mail/inbound/{id}", delete(mail::delete_inbound))
         .route("/mail/inbound/{id}/release", post(mail::release))

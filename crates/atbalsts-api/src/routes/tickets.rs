@@ -67,11 +67,32 @@ pub struct CreateTicketBody {
     /// that speaks it, and the desk writes to the person in it (Latvian or English).
     #[schema(pattern = "^[A-Za-z]{2}$", example = "lv")]
     pub language: Option<String>,
+    /// Staff only, for a ticket on `phone`, `video` or `in_person`: the
+    /// contact it comes from, recorded with it (its channel and location are
+    /// the ticket's).
+    pub contact: Option<crate::routes::contacts::NewTicketContact>,
 }
 
 impl CreateTicketBody {
-    fn validate(self, by_staff: bool) -> Result<NewTicket, Vec<FieldError>> {
+    fn validate(
+        self,
+        by_staff: bool,
+    ) -> Result<(NewTicket, Option<atbalsts_domain::contact::Contact>), Vec<FieldError>> {
         let mut e = Errors::default();
+        let contact = match &self.contact {
+            None => None,
+            Some(_) if !by_staff => {
+                e.push(
+                    "contact",
+                    "only support staff record contacts; leave it out",
+                );
+                None
+            }
+            Some(c) => c
+                .validate(&self.channel, self.location.as_deref(), &self.description)
+                .map_err(|errors| e.0.extend(errors))
+                .ok(),
+        };
         let channel = e.one_of(
             "channel",
             &self.channel,
@@ -155,7 +176,7 @@ impl CreateTicketBody {
             language: e.language("language", self.language.as_deref()),
             group: None,
         };
-        e.finish(new)
+        e.finish((new, contact))
     }
 }
 
@@ -199,9 +220,14 @@ pub async fn create(
     }
     let Json(raw): Json<CreateTicketBody> = crate::extract::parse_json(&headers, &body)?;
     let by_staff = matches!(actor, Actor::Staff(_));
-    let new = raw.validate(by_staff).map_err(ApiError::Invalid)?;
+    let (new, contact) = raw.validate(by_staff).map_err(ApiError::Invalid)?;
     let idem = idempotency_key(&headers, &actor, &body)?;
     let created = s.store.create_ticket(&actor, new, idem).await?;
+    if let (Some(contact), false) = (&contact, created.replayed) {
+        s.store
+            .record_contact(&actor, created.ticket.id, contact, None)
+            .await?;
+    }
     let status = if created.replayed {
         StatusCode::OK
     } else {

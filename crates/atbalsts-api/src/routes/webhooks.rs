@@ -223,6 +223,24 @@ pub struct DeliveriesQuery {
     limit: Option<u32>,
 }
 
+impl DeliveriesQuery {
+    /// `before` and `limit` (50 by default), each within its bounds.
+    pub(crate) fn checked(&self) -> ApiResult<(Option<i64>, u32)> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=200).contains(&limit) {
+            return Err(ApiError::BadRequest(
+                "limit must be between 1 and 200".into(),
+            ));
+        }
+        if self.before.is_some_and(|b| b < 1) {
+            return Err(ApiError::BadRequest(
+                "before must be a delivery id (a positive whole number)".into(),
+            ));
+        }
+        Ok((self.before, limit))
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DeliveryPage {
     /// Newest first.
@@ -244,19 +262,9 @@ pub async fn deliveries(
     Query(q): Query<DeliveriesQuery>,
 ) -> ApiResult<axum::Json<DeliveryPage>> {
     let staff = administrator(&actor)?;
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        return Err(ApiError::BadRequest(
-            "limit must be between 1 and 200".into(),
-        ));
-    }
-    if q.before.is_some_and(|b| b < 1) {
-        return Err(ApiError::BadRequest(
-            "before must be a delivery id (a positive whole number)".into(),
-        ));
-    }
+    let (before, limit) = q.checked()?;
     yours(&s, staff, id).await?;
-    let items = s.store.webhook_deliveries(id, q.before, limit).await?;
+    let items = s.store.webhook_deliveries(id, before, limit).await?;
     let next_before = if items.len() == limit as usize {
         items.last().map(|d| d.id)
     } else {

@@ -82,3 +82,16 @@ admin-mail-release = Release
 admin-mail-delete = Delete
 admin-mail-forbidden = This e-mail section belongs to the system administrator or to another institution's administrators.
 admin-mail-heading-not-quarantined = The message is not in quarantine
+
+# Connectors of social networks and mobile apps
+admin-connectors = Connectors
+admin-connectors-intro = Connectors of social networks, messengers and mobile apps: their messages become requests, and staff replies are sent back. A new connector is created through the API (POST /api/v1/connectors); its key is shown once.
+admin-connector-code = Code
+admin-connector-channel = Channel
+admin-connector-inbound = Inbound address
+admin-connector-outbound = Replies are sent to
+admin-connector-on = on
+admin-connector-off = off
+admin-connector-switch-on = Switch on
+admin-connector-switch-off = Switch off
+admin-connector-failed = Replies not delivered

@@ -43,3 +43,4 @@ refusal-requester-merge-self = A record cannot be merged into itself.
 refusal-requester-merged = The requester's record was merged into another one already; use that one.
 refusal-requester-not-a-merge = Only a merge of two records can be split back.
 refusal-requester-split-done = This merge was split back already.
+refusal-connector-message-in-progress = This message is being taken in already; try again in a moment.

@@ -82,3 +82,16 @@ admin-mail-release = Atbrīvot
 admin-mail-delete = Dzēst
 admin-mail-forbidden = Šī e-pasta sadaļa pieder sistēmas administratoram vai citas iestādes administratoriem.
 admin-mail-heading-not-quarantined = Vēstule nav karantīnā
+
+# Connectors of social networks and mobile apps
+admin-connectors = Savienotāji
+admin-connectors-intro = Sociālo tīklu, ziņapmaiņas lietotņu un mobilo lietotņu savienotāji: to ziņojumi kļūst par pieprasījumiem, un darbinieku atbildes tiek nosūtītas atpakaļ. Jaunu savienotāju izveido ar API (POST /api/v1/connectors); tā atslēga tiek parādīta vienreiz.
+admin-connector-code = Kods
+admin-connector-channel = Kanāls
+admin-connector-inbound = Ienākošā adrese
+admin-connector-outbound = Atbildes tiek sūtītas uz
+admin-connector-on = ieslēgts
+admin-connector-off = izslēgts
+admin-connector-switch-on = Ieslēgt
+admin-connector-switch-off = Izslēgt
+admin-connector-failed = Nepiegādātas atbildes

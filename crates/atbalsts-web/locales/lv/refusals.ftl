@@ -43,3 +43,4 @@ refusal-requester-merge-self = Ierakstu nevar apvienot pašu ar sevi.
 refusal-requester-merged = Pieteicēja ieraksts jau ir apvienots ar citu ierakstu; izmantojiet to.
 refusal-requester-not-a-merge = Atdalīt var tikai apvienotus ierakstus.
 refusal-requester-split-done = Šī apvienošana jau ir atsaukta.
+refusal-connector-message-in-progress = Šis ziņojums jau tiek pieņemts; mēģiniet vēlreiz pēc brīža.

@@ -1,7 +1,9 @@
 //! Registering a contact in one step: a phone call, a video consultation or
 //! a visit at a customer service centre's visitor workstation becomes a
-//! ticket, already resolved when the question was answered on the spot.
+//! ticket, already resolved when the question was answered on the spot. The
+//! contact itself (direction, duration, outcome) is recorded with it.
 
+use super::ticket_channels::{ContactFieldValues, ContactFields, check_contact};
 use super::{Choice, posted, signed_in};
 use crate::AppState;
 use crate::i18n::t;
@@ -46,6 +48,8 @@ pub struct ContactForm {
     language: String,
     resolved: Option<String>,
     resolution: String,
+    #[serde(flatten)]
+    contact: ContactFieldValues,
 }
 
 #[derive(Template)]
@@ -60,6 +64,7 @@ struct ContactPage {
     services: Vec<Choice>,
     kinds: Vec<Choice>,
     languages: Vec<Choice>,
+    cf: ContactFields,
     l: Labels,
     problems: Problems,
     problems_heading: String,
@@ -121,6 +126,11 @@ pub async fn form(
         channel: Channel::Phone.as_str().into(),
         kind: Kind::Consultation.as_str().into(),
         language: atbalsts_domain::language::DEFAULT.into(),
+        contact: ContactFieldValues {
+            direction: "inbound".into(),
+            minutes: String::new(),
+            outcome: "answered".into(),
+        },
         ..ContactForm::default()
     };
     contact_page(&s, lang, &uri, &session, form, Problems::default()).await
@@ -165,6 +175,7 @@ async fn contact_page(
             ),
             action: localized(lang, "/staff/contacts/new"),
             csrf: session.csrf_token.clone(),
+            cf: ContactFields::new(lang, form.contact.clone()),
             form,
             channels: CHANNELS
                 .iter()
@@ -301,8 +312,35 @@ pub async fn submit(
     if resolved && form.resolution.trim().is_empty() {
         p.add(lang, "resolution", "action-error-required");
     }
-    let (Some(channel), Some(kind), Some(service), Some(language), true) =
-        (channel, kind, service, language, p.is_empty())
+    // Phone, video and visits are contacts recorded with the ticket; a
+    // social-network message registered here is not.
+    let contact = match channel {
+        Some(c) if atbalsts_domain::contact::CHANNELS.contains(&c) => {
+            // A form from before these fields existed: an inbound contact,
+            // answered (or resolved, when it says so).
+            let mut values = form.contact.clone();
+            if values.direction.trim().is_empty() {
+                values.direction = "inbound".into();
+            }
+            if values.outcome.trim().is_empty() {
+                values.outcome = if resolved { "resolved" } else { "answered" }.into();
+            }
+            let summary = form.description.trim();
+            let recorded = check_contact(
+                lang,
+                c.as_str(),
+                location.as_deref(),
+                if summary.is_empty() { "-" } else { summary },
+                &values,
+                &["location", "summary"],
+                &mut p,
+            );
+            recorded.map(Some)
+        }
+        _ => Some(None),
+    };
+    let (Some(channel), Some(kind), Some(service), Some(language), Some(contact), true) =
+        (channel, kind, service, language, contact, p.is_empty())
     else {
         return contact_page(&s, lang, &uri, &session, form, p).await;
     };
@@ -343,6 +381,11 @@ pub async fn submit(
         Err(e) => return unavailable(lang, &uri, &e.to_string()),
     };
     let id = created.ticket.id;
+    if let Some(contact) = &contact
+        && let Err(e) = s.store.record_contact(&actor, id, contact, None).await
+    {
+        tracing::warn!(error = %e, id, "a registered contact's record could not be written");
+    }
     if resolved {
         let change = ChangeRequest::Resolve {
             resolution: form.resolution.trim().into(),

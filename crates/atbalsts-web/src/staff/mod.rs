@@ -13,6 +13,7 @@ mod requesters;
 mod reset;
 mod signin;
 mod ticket;
+mod ticket_channels;
 
 use super::csrf;
 use super::page::localized;
@@ -46,6 +47,7 @@ pub fn routes() -> Router<AppState> {
             get(reset::new_form).post(reset::set_new),
         )
         .route("/staff/tickets/{id}", get(ticket::page))
+        .route("/staff/tickets/{id}/contact", post(ticket_channels::record))
         .route("/staff/tickets/{id}/{action}", post(ticket::act))
         .route("/staff/tickets/{id}/files/{file}", get(ticket::file))
         .route(

@@ -78,6 +78,8 @@ struct TicketPage {
     articles: Vec<Link>,
     events: Vec<EventLine>,
     mail: Vec<MailLine>,
+    /// Recorded contacts and their form; a connector's conversation and deliveries.
+    ch: super::ticket_channels::ChannelsSection,
     csrf: String,
     action_base: String,
     open: bool,
@@ -175,8 +177,8 @@ impl ActionTexts {
     }
 }
 
-/// What `?done=` may report: the actions, and a registered contact.
-const DONE: [&str; 9] = [
+/// What `?done=` may report: the actions, a registered and a recorded contact.
+const DONE: [&str; 10] = [
     "reply",
     "note",
     "take",
@@ -186,6 +188,7 @@ const DONE: [&str; 9] = [
     "resolve",
     "reopen",
     "registered",
+    "contact",
 ];
 
 #[derive(Debug, Default, Deserialize)]
@@ -241,6 +244,35 @@ async fn show(
     error: Option<(StatusCode, String)>,
     problems: Problems,
 ) -> Response {
+    let record = super::ticket_channels::RecordForm::default();
+    show_all(s, lang, uri, session, id, notice, error, problems, record).await
+}
+
+/// The page again with the contact form as it was posted, and its problems.
+pub(super) async fn show_with_contact(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    session: &Session,
+    id: i64,
+    problems: Problems,
+    record: super::ticket_channels::RecordForm,
+) -> Response {
+    show_all(s, lang, uri, session, id, None, None, problems, record).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_all(
+    s: &AppState,
+    lang: Lang,
+    uri: &axum::http::Uri,
+    session: &Session,
+    id: i64,
+    notice: Option<String>,
+    error: Option<(StatusCode, String)>,
+    problems: Problems,
+    record: super::ticket_channels::RecordForm,
+) -> Response {
     let actor = Actor::Staff(session.staff.clone());
     let ticket = match s.store.ticket(&actor, id).await {
         Ok(t) => t,
@@ -263,6 +295,10 @@ async fn show(
     );
     let (messages, events, others, groups, institutions, mail) = match loaded {
         Ok(all) => all,
+        Err(e) => return unavailable(lang, uri, &e.to_string()),
+    };
+    let ch = match super::ticket_channels::section(s, lang, &actor, &ticket, record).await {
+        Ok(section) => section,
         Err(e) => return unavailable(lang, uri, &e.to_string()),
     };
     // Related articles: what the knowledge base says about the subject (staff see internal ones).
@@ -501,6 +537,7 @@ async fn show(
             articles,
             events,
             mail,
+            ch,
             csrf: session.csrf_token.clone(),
             action_base: localized(lang, &format!("/staff/tickets/{id}")),
             open: ticket.status != Status::Closed,
@@ -543,6 +580,20 @@ async fn show(
 
 /// One line of the audit trail in the page's language.
 fn describe_event(lang: Lang, kind: &str, data: &serde_json::Value) -> String {
+    if kind == "contact_recorded" {
+        let text = |k: &str| data[k].as_str().unwrap_or_default();
+        return format!(
+            "{}: {}",
+            t(lang, "event-contact_recorded"),
+            super::ticket_channels::describe(
+                lang,
+                text("channel"),
+                text("direction"),
+                data["duration_seconds"].as_i64().unwrap_or_default(),
+                text("outcome"),
+            )
+        );
+    }
     let what = t(lang, &format!("event-{kind}"));
     let what = if what == format!("event-{kind}") {
         kind.to_string()

@@ -1,12 +1,14 @@
 //! Administration: staff accounts with their roles and scopes, support
 //! groups and their members, and the register import with a report of what
-//! was wrong. Who may do what is decided by `atbalsts_domain::admin`.
+//! was wrong, the e-mail channel, and the connectors of social networks and
+//! mobile apps. Who may do what is decided by `atbalsts_domain::admin`.
 //!
 //! Every page passes the same gate (an administrator, signed in); behind it
 //! each job has its own module: the overview of what this administrator
 //! looks after, accounts, groups, and the register import.
 
 mod accounts;
+mod connectors;
 mod groups;
 mod import;
 mod mail;
@@ -52,6 +54,11 @@ pub fn routes() -> Router<AppState> {
             get(import::import_form).post(import::import),
         )
         .route("/staff/admin/mail", get(mail::mail))
+        .route("/staff/admin/connectors", get(connectors::list))
+        .route(
+            "/staff/admin/connectors/{id}/active",
+            axum::routing::post(connectors::set_active),
+        )
         .route(
             "/staff/admin/mail/{id}/{what}",
             axum::routing::post(mail::quarantine),

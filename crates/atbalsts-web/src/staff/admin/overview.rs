@@ -63,6 +63,7 @@ struct OverviewPage {
     groups: Vec<GroupRow>,
     import: Option<(String, String)>,
     mail: Option<(String, String)>,
+    connectors: (String, String),
     h: Vec<String>,
     g: Vec<String>,
 }
@@ -152,6 +153,10 @@ pub async fn overview(
             mail: atbalsts_domain::admin::mail_scope(me)
                 .is_ok()
                 .then(|| (localized(lang, "/staff/admin/mail"), k("admin-mail"))),
+            connectors: (
+                localized(lang, "/staff/admin/connectors"),
+                k("admin-connectors"),
+            ),
             h: [
                 "admin-email",
                 "admin-name",
