@@ -104,19 +104,26 @@ impl Channels {
         let signed = crate::webhooks::signature(&out.secret, timestamp, &body)
             .ok_or_else(|| JobError::permanent("the connector's secret cannot key an HMAC"))?;
         let started = Instant::now();
-        let answer = self
-            .http
-            .post(&url)
-            .timeout(self.webhooks.timeout)
-            .header("content-type", "application/json")
-            .header("user-agent", "Atbalsts-Connectors/1")
-            .header("x-atbalsts-event", REPLY_EVENT)
-            .header("x-atbalsts-delivery", out.id.to_string())
-            .header("x-atbalsts-timestamp", timestamp.to_string())
-            .header("x-atbalsts-signature", signed)
-            .body(body)
-            .send()
-            .await;
+        // The same policy as webhooks: a connector's address is data an administrator
+        // typed, so it must not point the desk into its own network.
+        let refused = crate::egress::check_url(&url, self.webhooks.allow_private_addresses);
+        let answer = match refused {
+            Err(r) => Err(crate::webhooks::Failure::Refused(r)),
+            Ok(()) => self
+                .http
+                .post(&url)
+                .timeout(self.webhooks.timeout)
+                .header("content-type", "application/json")
+                .header("user-agent", "Atbalsts-Connectors/1")
+                .header("x-atbalsts-event", REPLY_EVENT)
+                .header("x-atbalsts-delivery", out.id.to_string())
+                .header("x-atbalsts-timestamp", timestamp.to_string())
+                .header("x-atbalsts-signature", signed)
+                .body(body)
+                .send()
+                .await
+                .map_err(crate::webhooks::Failure::Http),
+        };
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let (status_code, error) = match answer {
             Ok(r) if r.status().is_success() => (Some(r.status().as_u16()), None),
@@ -124,14 +131,21 @@ impl Channels {
                 Some(r.status().as_u16()),
                 Some(format!("the connector answered {}", r.status())),
             ),
-            Err(e) if e.is_timeout() => (
+            Err(crate::webhooks::Failure::Refused(r)) => (None, Some(r.to_string())),
+            Err(crate::webhooks::Failure::Http(e)) if e.is_timeout() => (
                 None,
                 Some(format!(
                     "no answer within {} s",
                     self.webhooks.timeout.as_secs_f64()
                 )),
             ),
-            Err(e) => (None, Some(format!("could not reach the connector: {e}"))),
+            Err(crate::webhooks::Failure::Http(e)) => (
+                None,
+                Some(format!(
+                    "could not reach the connector: {}",
+                    crate::webhooks::chain(&e)
+                )),
+            ),
         };
         let outcome = match (&error, job.is_last_attempt()) {
             (None, _) => AttemptOutcome::Delivered,

@@ -9,10 +9,10 @@ use atbalsts_domain::refusal::Code;
 use atbalsts_domain::{Actor, Channel, DomainError, Kind, Level, Priority, validate};
 use atbalsts_mail::{AutoReason, ParsedMail};
 use atbalsts_store::StoreError;
+use atbalsts_store::attachments::NewAttachment;
 use atbalsts_store::jobs::{ClaimedJob, JobError};
 use atbalsts_store::mail::inbound::{InboundMail, InboundStatus, Settled};
 use atbalsts_store::mail::normalise_address;
-use atbalsts_store::attachments::NewAttachment;
 use atbalsts_store::tickets::{ChangeRequest, NewRequester, NewTicket};
 
 #[derive(serde::Deserialize)]
@@ -177,7 +177,9 @@ impl Channels {
             Err(breach) => return Ok(Outcome::Quarantined(breach.to_string())),
         };
         let stored = self.store_files(&files).await?;
-        let outcome = self.settle_with_files(record, mail, from, &sender, &stored).await;
+        let outcome = self
+            .settle_with_files(record, mail, from, &sender, &stored)
+            .await;
         if !matches!(outcome, Ok(Outcome::Created(..) | Outcome::Threaded(_))) {
             // No record names them: they would only be garbage.
             for f in &stored {
@@ -263,11 +265,12 @@ impl Channels {
         };
         match self
             .store
-            .change_ticket_with(
+            .change_ticket_via(
                 &Actor::Requester { ticket_id: ticket },
                 ticket,
                 request,
                 files,
+                Some(Channel::Email),
             )
             .await
         {

@@ -56,13 +56,13 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> Option<String> {
 }
 
 /// Why an attempt did not get an answer.
-enum Failure {
+pub(crate) enum Failure {
     Refused(crate::egress::Refused),
     Http(reqwest::Error),
 }
 
 /// An error with its causes: reqwest's own text hides the resolver's refusal.
-fn chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn chain(e: &dyn std::error::Error) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {

@@ -29,10 +29,17 @@ impl Default for Limits {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Breach {
     /// One file is over the per-file limit.
-    FileTooLarge { name: String, max: usize },
-    TooMany { max: usize },
+    FileTooLarge {
+        name: String,
+        max: usize,
+    },
+    TooMany {
+        max: usize,
+    },
     /// Together they are over the per-message limit.
-    TotalTooLarge { max: usize },
+    TotalTooLarge {
+        max: usize,
+    },
 }
 
 impl Breach {
@@ -126,7 +133,7 @@ pub fn size_text(bytes: u64) -> String {
         format!("{} KiB", bytes.div_ceil(KIB))
     } else {
         let tenths = (bytes * 10).div_ceil(MIB);
-        if tenths % 10 == 0 {
+        if tenths.is_multiple_of(10) {
             format!("{} MiB", tenths / 10)
         } else {
             format!("{}.{} MiB", tenths / 10, tenths % 10)

@@ -18,6 +18,20 @@ use axum::response::{IntoResponse, Response};
 /// in a page or a problem, not cut off.
 pub const MAX_UPLOAD_BODY_BYTES: usize = 26 * 1024 * 1024;
 
+/// A connector's message carries its files in base64 inside JSON, a third
+/// larger than the files themselves: the upload limit so encoded, with room
+/// for the message's other fields.
+pub const MAX_CONNECTOR_BODY_BYTES: usize = MAX_UPLOAD_BODY_BYTES / 3 * 4 + 256 * 1024;
+
+/// Whether `path` is a connector's inbound messages (JSON with files).
+pub fn connector_inbound(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(
+        segments.as_slice(),
+        ["api", "v1", "channels", _, "messages"]
+    )
+}
+
 /// Whether `path` is a form that takes files: a message through the API, the
 /// portal's request form, the requester's reply and the staff's actions.
 pub fn accepts_uploads(path: &str) -> bool {
@@ -33,20 +47,24 @@ pub fn accepts_uploads(path: &str) -> bool {
 }
 
 /// The edge's body limit: [`MAX_UPLOAD_BODY_BYTES`] for a multipart form
-/// to a path that takes files, [`crate::MAX_BODY_BYTES`] for everything else.
+/// to a path that takes files, [`MAX_CONNECTOR_BODY_BYTES`] for a connector's
+/// message, [`crate::MAX_BODY_BYTES`] for everything else.
 /// A declared length over it is refused at once; a body that grows over it
 /// fails when read (413 either way).
-pub async fn body_limit(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> Response {
+pub async fn body_limit(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/form-data"));
+        .is_some_and(|v| {
+            v.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("multipart/form-data")
+        });
     let limit = if multipart && accepts_uploads(request.uri().path()) {
         MAX_UPLOAD_BODY_BYTES
+    } else if connector_inbound(request.uri().path()) {
+        MAX_CONNECTOR_BODY_BYTES
     } else {
         crate::MAX_BODY_BYTES
     };
@@ -56,7 +74,11 @@ pub async fn body_limit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit as u64) {
-        return (StatusCode::PAYLOAD_TOO_LARGE, "the request body is too large").into_response();
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the request body is too large",
+        )
+            .into_response();
     }
     let (parts, body) = request.into_parts();
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
@@ -259,5 +281,12 @@ mod tests {
         assert!(!accepts_uploads("/api/v1/tickets"));
         assert!(!accepts_uploads("/api/v1/tickets/x/messages"));
         assert!(!accepts_uploads("/staff/sign-in"));
+    }
+
+    #[test]
+    fn connectors_messages_have_room_for_encoded_files() {
+        assert!(connector_inbound("/api/v1/channels/facebook-pmlp/messages"));
+        assert!(!connector_inbound("/api/v1/channels/phone/calls"));
+        assert!(!connector_inbound("/api/v1/tickets/1/messages"));
     }
 }

@@ -331,8 +331,7 @@ where
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
     if let Some(pem) = &cfg.ca_pem {
-        let certificates =
-            crate::trust::certificates(pem).map_err(ImapError::Trust)?;
+        let certificates = crate::trust::certificates(pem).map_err(ImapError::Trust)?;
         for certificate in certificates {
             roots
                 .add(certificate)

@@ -25,8 +25,7 @@ mod tests {
         assert!(certificates(b"not a certificate").is_err());
         assert!(certificates(b"").is_err());
         assert!(
-            certificates(b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n")
-                .is_err()
+            certificates(b"-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n").is_err()
         );
     }
 }

@@ -202,8 +202,7 @@ async fn bad_envelopes_are_permanent() -> Result<(), Box<dyn std::error::Error>>
 /// authentication: STARTTLS and implicit TLS both deliver once that CA is trusted, never
 /// without it, and a wrong password is refused.
 #[tokio::test]
-async fn tls_relays_with_an_own_ca_and_authentication() -> Result<(), Box<dyn std::error::Error>>
-{
+async fn tls_relays_with_an_own_ca_and_authentication() -> Result<(), Box<dyn std::error::Error>> {
     let test = "tls_relays_with_an_own_ca_and_authentication";
     if !support::python_has("aiosmtpd", test) {
         return Ok(());
@@ -214,8 +213,7 @@ async fn tls_relays_with_an_own_ca_and_authentication() -> Result<(), Box<dyn st
     for (mode, scheme) in [("starttls", "smtp"), ("implicit", "smtps")] {
         let dir = tempfile::tempdir()?;
         let port = support::free_port()?;
-        let _sink =
-            support::start_tls_sink(port, dir.path(), &certs, mode, "desk", "pa:ss w/ord")?;
+        let _sink = support::start_tls_sink(port, dir.path(), &certs, mode, "desk", "pa:ss w/ord")?;
         let query = if mode == "starttls" {
             "?tls=starttls&timeout=10"
         } else {
@@ -244,7 +242,11 @@ async fn tls_relays_with_an_own_ca_and_authentication() -> Result<(), Box<dyn st
         // Without the CA the certificate is unknown: nothing is sent in the clear instead.
         let untrusted: RelayConfig = url.parse()?;
         let err = Relay::new(&untrusted)?
-            .send("a@desk.example.lv", &["janis@example.lv".into()], &message("x"))
+            .send(
+                "a@desk.example.lv",
+                &["janis@example.lv".into()],
+                &message("x"),
+            )
             .await
             .expect_err("an unknown certificate authority");
         assert!(
@@ -255,7 +257,11 @@ async fn tls_relays_with_an_own_ca_and_authentication() -> Result<(), Box<dyn st
         let mut wrong: RelayConfig = url.replace("pa%3Ass", "nepareizi").parse()?;
         wrong.ca_pem = Some(certs.ca_pem());
         let err = Relay::new(&wrong)?
-            .send("a@desk.example.lv", &["janis@example.lv".into()], &message("x"))
+            .send(
+                "a@desk.example.lv",
+                &["janis@example.lv".into()],
+                &message("x"),
+            )
             .await
             .expect_err("a wrong password");
         assert!(err.to_string().contains("535"), "{mode}: {err}");

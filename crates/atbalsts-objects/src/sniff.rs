@@ -39,7 +39,10 @@ mod tests {
         let mut pe = b"MZ\x90\0".to_vec();
         pe.resize(64, 0);
         assert_eq!(sniff(&pe), "application/vnd.microsoft.portable-executable");
-        assert_eq!(sniff("Labdien, pielikumā izziņa.\n".as_bytes()), "text/plain");
+        assert_eq!(
+            sniff("Labdien, pielikumā izziņa.\n".as_bytes()),
+            "text/plain"
+        );
         assert_eq!(sniff(b"\0\x01\x02binary"), "application/octet-stream");
         assert_eq!(sniff(b""), "text/plain");
     }

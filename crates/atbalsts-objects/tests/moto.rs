@@ -24,7 +24,11 @@ impl Drop for Moto {
 impl Moto {
     /// A fresh server with `bucket` in it; `None` (with a notice) when moto is not installed.
     pub fn start(bucket: &str) -> Option<Moto> {
-        let port = TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+        let port = TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
         let child = match Command::new("moto_server")
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
@@ -48,7 +52,10 @@ impl Moto {
         loop {
             // moto needs no signature to make a bucket; the code under test signs everything else.
             if let Ok(status) = request(port, "PUT", &format!("/{bucket}")) {
-                assert!(status == 200, "moto answered {status} to creating the bucket");
+                assert!(
+                    status == 200,
+                    "moto answered {status} to creating the bucket"
+                );
                 return Some(moto);
             }
             assert!(Instant::now() < deadline, "moto_server did not start");

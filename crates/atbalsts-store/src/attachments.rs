@@ -61,10 +61,7 @@ pub struct Attachment {
 impl Attachment {
     fn finish(mut self) -> Self {
         self.created_at = rfc3339(self.created_micros);
-        self.href = format!(
-            "/api/v1/tickets/{}/attachments/{}",
-            self.ticket_id, self.id
-        );
+        self.href = format!("/api/v1/tickets/{}/attachments/{}", self.ticket_id, self.id);
         self
     }
 }

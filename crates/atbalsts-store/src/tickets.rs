@@ -595,6 +595,22 @@ impl Store {
         request: ChangeRequest,
         files: &[NewAttachment],
     ) -> Result<Ticket> {
+        self.change_ticket_via(actor, id, request, files, None)
+            .await
+    }
+
+    /// [`Store::change_ticket_with`] for a message that came in on `via` (an
+    /// e-mail, a connector's conversation): the message records the channel
+    /// it travelled on, which need not be the one the ticket was opened on.
+    /// Without it, people's messages count as written on the portal.
+    pub async fn change_ticket_via(
+        &self,
+        actor: &Actor,
+        id: i64,
+        request: ChangeRequest,
+        files: &[NewAttachment],
+        via: Option<Channel>,
+    ) -> Result<Ticket> {
         let now = now_micros();
         in_tx!(self, |tx| {
             let row = fetch_ticket_row!(&mut *tx, id).ok_or_else(|| not_found(id))?;
@@ -740,11 +756,7 @@ impl Store {
             let (actor_kind, actor_id, actor_name) = actor_ref(actor, &row.requester_name);
             let mut message_id: Option<i64> = None;
             if let Some(m) = &outcome.message {
-                let channel = if actor_kind == "requester" {
-                    row.channel.as_str()
-                } else {
-                    "portal"
-                };
+                let channel = via.map_or("portal", Channel::as_str);
                 message_id = Some(sqlx::query_scalar(
                     "INSERT INTO ticket_messages (ticket_id, author_kind, author_user_id, author_name, internal, \
                      channel, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",

@@ -85,7 +85,9 @@ async fn messages_are_taken_once_and_conversations_meet_in_one_ticket() {
         let runs: Vec<_> = (0..8)
             .map(|_| {
                 let (s, c) = (store.clone(), c.clone());
-                tokio::spawn(async move { s.take_connector_message(&c, &message("a", "m1")).await })
+                tokio::spawn(
+                    async move { s.take_connector_message(&c, &message("a", "m1"), &[]).await },
+                )
             })
             .collect();
         let mut tickets = Vec::new();
@@ -99,7 +101,7 @@ async fn messages_are_taken_once_and_conversations_meet_in_one_ticket() {
         assert_eq!(tickets.len(), 1, "{b}: {tickets:?}");
         assert_eq!(count(store, "SELECT COUNT(*) FROM tickets").await, 1, "{b}");
         let again = store
-            .take_connector_message(&c, &message("a", "m1"))
+            .take_connector_message(&c, &message("a", "m1"), &[])
             .await
             .unwrap();
         assert!(again.replayed && again.as_ == TakenAs::TicketCreated, "{b}");
@@ -109,7 +111,7 @@ async fn messages_are_taken_once_and_conversations_meet_in_one_ticket() {
             .map(|i| {
                 let (s, c) = (store.clone(), c.clone());
                 tokio::spawn(async move {
-                    s.take_connector_message(&c, &message("b", &format!("b{i}")))
+                    s.take_connector_message(&c, &message("b", &format!("b{i}")), &[])
                         .await
                 })
             })

@@ -162,12 +162,7 @@ pub fn links(files: Vec<Attachment>, base: &str) -> Vec<FileLink> {
 }
 
 /// The request's own files (given with the description), as links.
-pub async fn request_files(
-    s: &AppState,
-    actor: &Actor,
-    ticket: i64,
-    base: &str,
-) -> Vec<FileLink> {
+pub async fn request_files(s: &AppState, actor: &Actor, ticket: i64, base: &str) -> Vec<FileLink> {
     let all = s.store.attachments(actor, ticket).await.unwrap_or_default();
     links(
         all.into_iter().filter(|a| a.message_id.is_none()).collect(),

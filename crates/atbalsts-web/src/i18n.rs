@@ -22,8 +22,8 @@ macro_rules! locale_files {
     };
 }
 
-const LV: [&str; 8] = locale_files!("lv");
-const EN: [&str; 8] = locale_files!("en");
+const LV: [&str; 9] = locale_files!("lv");
+const EN: [&str; 9] = locale_files!("en");
 
 static LATVIAN: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::Lv, &LV));
 static ENGLISH: LazyLock<Catalog> = LazyLock::new(|| Catalog::new(TextLanguage::En, &EN));

@@ -66,12 +66,12 @@ async fn security_headers(
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     // A download sets its own, stricter policy (a sandbox).
-    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(
-        header::HeaderValue::from_static(
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(header::HeaderValue::from_static(
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
              form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
-        ),
-    );
+        ));
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         header::HeaderValue::from_static("nosniff"),

@@ -839,7 +839,9 @@ async fn requester_file(
     Path((token, file)): Path<(String, String)>,
 ) -> Response {
     match requester(&s, lang, &uri, &token).await {
-        Ok((actor, ticket)) => private(files::download(&s, lang, &uri, &actor, ticket, &file).await),
+        Ok((actor, ticket)) => {
+            private(files::download(&s, lang, &uri, &actor, ticket, &file).await)
+        }
         Err(response) => response,
     }
 }

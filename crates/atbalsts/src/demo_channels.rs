@@ -145,10 +145,10 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoConnector> {
         language: "lv".into(),
     };
     let first = store
-        .take_connector_message(&connector, &message(0, CONVERSATION[0]))
+        .take_connector_message(&connector, &message(0, CONVERSATION[0]), &[])
         .await?;
     store
-        .take_connector_message(&connector, &message(1, CONVERSATION[1]))
+        .take_connector_message(&connector, &message(1, CONVERSATION[1]), &[])
         .await?;
     let specialist = staff(store, SPECIALIST).await?;
     store
@@ -162,7 +162,7 @@ pub async fn load(store: &Store) -> anyhow::Result<DemoConnector> {
         )
         .await?;
     store
-        .take_connector_message(&connector, &message(2, CONVERSATION[2]))
+        .take_connector_message(&connector, &message(2, CONVERSATION[2]), &[])
         .await?;
     Ok(DemoConnector {
         code: connector.code,

@@ -54,10 +54,9 @@ pub fn channels(store: Store, settings: &Settings, site: &str) -> anyhow::Result
         None => None,
     };
     let ca_pem = match &settings.mail_ca_file {
-        Some(path) => Some(
-            std::fs::read(path)
-                .with_context(|| format!("mail_ca_file {}", path.display()))?,
-        ),
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("mail_ca_file {}", path.display()))?)
+        }
         None => None,
     };
     let config = MailConfig {

@@ -5,8 +5,7 @@ mod problems;
 
 use crate::routes::{
     assistant, attachments, calendars, clocks, connectors, contacts, groups, health, kb, mail,
-    registers, requesters,
-    search, tickets, webhooks,
+    registers, requesters, search, tickets, webhooks,
 };
 use axum::Json;
 use utoipa::OpenApi;

@@ -59,9 +59,9 @@ pub(crate) async fn message_parts(
         let crate::extract::Json(b) = crate::extract::parse_json::<MessageBody>(&headers, &bytes)?;
         return Ok((b, Uploads::default()));
     }
-    let mut form = Multipart::from_request(request, s)
-        .await
-        .map_err(|e| ApiError::BadRequest(format!("the form could not be read: {}", e.body_text())))?;
+    let mut form = Multipart::from_request(request, s).await.map_err(|e| {
+        ApiError::BadRequest(format!("the form could not be read: {}", e.body_text()))
+    })?;
     let mut body: Option<String> = None;
     let (mut internal, mut await_requester) = (false, false);
     let mut files = Uploads::default();
@@ -84,7 +84,10 @@ pub(crate) async fn message_parts(
             name @ ("body" | "internal" | "await_requester") => {
                 let name = name.to_string();
                 let text = field.text().await.map_err(|e| {
-                    ApiError::BadRequest(format!("the field {name} could not be read: {}", e.body_text()))
+                    ApiError::BadRequest(format!(
+                        "the field {name} could not be read: {}",
+                        e.body_text()
+                    ))
                 })?;
                 match name.as_str() {
                     "body" => body = Some(text),
@@ -164,14 +167,11 @@ pub async fn download(
 }
 
 fn positive(raw: &str, what: &str) -> ApiResult<i64> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "{raw:?} is not a {what} id; ids are positive whole numbers"
-            ))
-        })
+    raw.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "{raw:?} is not a {what} id; ids are positive whole numbers"
+        ))
+    })
 }
 
 fn require_someone(actor: &Actor) -> ApiResult<()> {

@@ -16,16 +16,11 @@ use atbalsts_domain::webhook;
 use atbalsts_domain::{Channel, DomainError, StaffActor};
 use atbalsts_store::connectors::outbound::ConnectorDelivery;
 use atbalsts_store::connectors::{Connector, NewConnector};
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-
-/// The largest inbound message body accepted, in bytes: the text's limit in
-/// characters with room for the other fields.
-pub const MAX_MESSAGE_BYTES: usize = 128 * 1024;
 
 fn administrator(actor: &atbalsts_domain::Actor) -> ApiResult<&StaffActor> {
     let staff = auth::staff_only(actor, "manage connectors")?;
@@ -277,6 +272,11 @@ pub struct InboundBody {
     /// ISO 639-1 (`lv` when absent).
     #[schema(pattern = "^[A-Za-z]{2}$", example = "lv")]
     language: Option<String>,
+    /// Files sent with the message (photos, scans), within the same limits
+    /// as files on any message: 10 files, 10 MiB each, 25 MiB together.
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    attachments: Vec<super::connector_files::FileBody>,
 }
 
 /// What became of a message.
@@ -367,12 +367,13 @@ pub async fn inbound(
     State(s): State<AppState>,
     ConnectorCode(code): ConnectorCode,
     headers: HeaderMap,
-    body: Bytes,
+    body: axum::body::Body,
 ) -> ApiResult<(StatusCode, axum::Json<InboundResult>)> {
+    // The key is checked before the body is read: only a connector may send a large one.
     let connector = connector_of(&s, &code, &headers).await?;
-    if body.len() > MAX_MESSAGE_BYTES {
-        return Err(ApiError::TooLarge);
-    }
+    let body = axum::body::to_bytes(body, atbalsts_http::attachments::MAX_CONNECTOR_BODY_BYTES)
+        .await
+        .map_err(|_| ApiError::TooLarge)?;
     let Json(b): Json<InboundBody> = crate::extract::parse_json(&headers, &body)?;
     let msg = connector::check_inbound(&RawInbound {
         conversation_id: &b.conversation_id,
@@ -385,9 +386,25 @@ pub async fn inbound(
         language: b.language.as_deref(),
     })
     .map_err(ApiError::Invalid)?;
+    let files = super::connector_files::decode(&s.attachment_limits, b.attachments)?;
     s.limits
         .connector_message(connector.id, &msg.sender_handle)?;
-    let taken = s.store.take_connector_message(&connector, &msg).await?;
+    let stored = atbalsts_http::attachments::store(&s.objects, files).await?;
+    let taken = match s
+        .store
+        .take_connector_message(&connector, &msg, &stored)
+        .await
+    {
+        Ok(taken) => taken,
+        Err(e) => {
+            super::connector_files::forget(&s.objects, &stored).await;
+            return Err(e.into());
+        }
+    };
+    if taken.replayed {
+        // A repeat records nothing; its files would only be garbage.
+        super::connector_files::forget(&s.objects, &stored).await;
+    }
     let number = s
         .store
         .ticket_number_of(taken.ticket_id)

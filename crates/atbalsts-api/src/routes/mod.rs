@@ -2,6 +2,7 @@ pub mod assistant;
 pub mod attachments;
 pub mod calendars;
 pub mod clocks;
+pub mod connector_files;
 pub mod connectors;
 pub mod contacts;
 pub mod groups;

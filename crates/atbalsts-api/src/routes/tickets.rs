@@ -526,7 +526,11 @@ pub async fn add_message(
     require_someone(&actor)?;
     s.store.ticket(&actor, id).await?;
     let stored = atbalsts_http::attachments::store(&s.objects, files.files).await?;
-    match s.store.change_ticket_with(&actor, id, change, &stored).await {
+    match s
+        .store
+        .change_ticket_with(&actor, id, change, &stored)
+        .await
+    {
         Ok(ticket) => Ok(axum::Json(shaped(&actor, ticket))),
         Err(err) => {
             // The records were not written; the objects would only be garbage.

@@ -39,7 +39,10 @@ impl Drop for Helper {
 
 /// Starts the aiosmtpd sink on `port` writing into `dir`, and waits for it to listen.
 pub fn start_sink(port: u16, dir: &std::path::Path) -> std::io::Result<Helper> {
-    start_script("smtp_sink.py", &[port.to_string().as_ref(), dir.as_os_str()])
+    start_script(
+        "smtp_sink.py",
+        &[port.to_string().as_ref(), dir.as_os_str()],
+    )
 }
 
 /// Starts the aiosmtpd server with TLS (`mode`: starttls or implicit) and AUTH for
@@ -129,14 +132,46 @@ pub fn test_certificates(test: &str) -> Option<TestCertificates> {
     )
     .ok()?;
     let made = run(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
-        "/CN=Atbalsts test CA", "-keyout", "ca.key", "-out", "ca.pem",
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Atbalsts test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
     ]) && run(&[
-        "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
-        "server.key", "-out", "server.csr",
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
     ]) && run(&[
-        "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.pem",
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
     ]);
     if !made {
         eprintln!("NOTICE: {test} skipped: the openssl command could not make test certificates");

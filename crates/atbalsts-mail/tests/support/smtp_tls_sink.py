@@ -40,7 +40,7 @@ class Accounts:
             and auth_data.login == self.user
             and auth_data.password == self.password
         )
-        return AuthResult(success=ok, handled=False)
+        return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
 
 def main():

@@ -4,6 +4,7 @@
 //! none (or only closed ones).
 
 use super::Connector;
+use crate::attachments::NewAttachment;
 use crate::db::Store;
 use crate::error::{Result, StoreError};
 use crate::now_micros;
@@ -52,13 +53,16 @@ pub struct Taken {
 }
 
 impl Store {
-    /// Take in one message from `connector`. Messages are claimed by their
-    /// external id first, so a repeat — sequential or concurrent — never
-    /// writes a second message or ticket.
+    /// Take in one message from `connector` with its files (their objects
+    /// already stored; a repeat records none of them, so the caller removes
+    /// them when the answer is `replayed` or an error). Messages are claimed
+    /// by their external id first, so a repeat — sequential or concurrent —
+    /// never writes a second message or ticket.
     pub async fn take_connector_message(
         &self,
         connector: &Connector,
         msg: &Inbound,
+        files: &[NewAttachment],
     ) -> Result<Taken> {
         let now = now_micros();
         let claim: Option<i64> = in_tx!(self, |tx| {
@@ -83,7 +87,7 @@ impl Store {
                 Earlier::TakenOver(id) => id,
             },
         };
-        match self.thread_or_open(connector, msg).await {
+        match self.thread_or_open(connector, msg, files).await {
             Ok((ticket_id, as_)) => {
                 in_tx!(self, |tx| {
                     sqlx::query(
@@ -178,7 +182,12 @@ impl Store {
     }
 
     /// Add the message to its conversation's open ticket, or open one.
-    async fn thread_or_open(&self, connector: &Connector, msg: &Inbound) -> Result<(i64, TakenAs)> {
+    async fn thread_or_open(
+        &self,
+        connector: &Connector,
+        msg: &Inbound,
+        files: &[NewAttachment],
+    ) -> Result<(i64, TakenAs)> {
         let current: Option<(i64, String)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT c.ticket_id, t.status FROM connector_tickets c JOIN tickets t ON t.id = c.ticket_id \
@@ -191,7 +200,9 @@ impl Store {
         });
         if let Some((ticket, status)) = &current
             && status != Status::Closed.as_str()
-            && self.reply_from_conversation(*ticket, msg).await?
+            && self
+                .reply_from_conversation(*ticket, connector, msg, files)
+                .await?
         {
             return Ok((*ticket, TakenAs::Threaded));
         }
@@ -228,7 +239,7 @@ impl Store {
             key,
         };
         let created = self
-            .create_ticket(&Actor::Anonymous, new, Some(idem))
+            .create_ticket_with(&Actor::Anonymous, new, Some(idem), files.to_vec())
             .await?;
         let ticket = created.ticket.id;
         in_tx!(self, |tx| {
@@ -246,7 +257,10 @@ impl Store {
         });
         if created.replayed {
             // Another message of this conversation opened the ticket; this one follows it.
-            if self.reply_from_conversation(ticket, msg).await? {
+            if self
+                .reply_from_conversation(ticket, connector, msg, files)
+                .await?
+            {
                 return Ok((ticket, TakenAs::Threaded));
             }
             return Err(StoreError::conflict(
@@ -258,13 +272,25 @@ impl Store {
     }
 
     /// The requester's reply on `ticket`; `false` when the ticket is closed.
-    async fn reply_from_conversation(&self, ticket: i64, msg: &Inbound) -> Result<bool> {
+    async fn reply_from_conversation(
+        &self,
+        ticket: i64,
+        connector: &Connector,
+        msg: &Inbound,
+        files: &[NewAttachment],
+    ) -> Result<bool> {
         let reply = ChangeRequest::Reply {
             body: msg.text.clone(),
             await_requester: false,
         };
         match self
-            .change_ticket(&Actor::Requester { ticket_id: ticket }, ticket, reply)
+            .change_ticket_via(
+                &Actor::Requester { ticket_id: ticket },
+                ticket,
+                reply,
+                files,
+                Some(connector.channel),
+            )
             .await
         {
             Ok(_) => Ok(true),

@@ -756,7 +756,11 @@ pub async fn act(
     // Only a reply or a note carries files; other actions never store them.
     let takes_files = matches!(action.as_str(), "reply" | "note");
     if let (Some(b), true) = (&breach, takes_files) {
-        let field = if action == "reply" { "reply-files" } else { "note-files" };
+        let field = if action == "reply" {
+            "reply-files"
+        } else {
+            "note-files"
+        };
         files::breach_problem(lang, &mut problems, field, b);
     }
     if !problems.is_empty() {
@@ -775,7 +779,10 @@ pub async fn act(
     } else {
         Vec::new()
     };
-    let changed = s.store.change_ticket_with(&actor, id, change, &stored).await;
+    let changed = s
+        .store
+        .change_ticket_with(&actor, id, change, &stored)
+        .await;
     if changed.is_err() {
         files::discard(&s, &stored).await;
     }

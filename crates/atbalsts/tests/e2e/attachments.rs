@@ -14,7 +14,8 @@ use reqwest::multipart::{Form, Part};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const PDF: &[u8] =
+    b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
 fn elf() -> Vec<u8> {
     let mut b = b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0".to_vec();
@@ -57,8 +58,12 @@ impl Node {
 
     async fn post_form(&self, ticket: i64, who: &Who, form: Form) -> (StatusCode, Value) {
         send(
-            self.req(Method::POST, &format!("/api/v1/tickets/{ticket}/messages"), who)
-                .multipart(form),
+            self.req(
+                Method::POST,
+                &format!("/api/v1/tickets/{ticket}/messages"),
+                who,
+            )
+            .multipart(form),
         )
         .await
     }
@@ -68,7 +73,11 @@ impl Node {
     }
 
     /// A download: status, headers and bytes.
-    async fn download(&self, href: &str, who: &Who) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    async fn download(
+        &self,
+        href: &str,
+        who: &Who,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
         let res = self.req(Method::GET, href, who).send().await.unwrap();
         let (status, headers) = (res.status(), res.headers().clone());
         (status, headers, res.bytes().await.unwrap().to_vec())
@@ -96,13 +105,28 @@ async fn round_trip(app: &TestApp, objects: Objects) {
     // The requester answers with two files.
     let form = Form::new()
         .text("body", "Sūtu dokumentus.")
-        .part("files", file("C:\\Mani dokumenti\\izziņa.pdf", "application/pdf", PDF.to_vec()))
-        .part("files", file("piezīmes.txt", "text/plain", text.clone().into_bytes()));
+        .part(
+            "files",
+            file(
+                "C:\\Mani dokumenti\\izziņa.pdf",
+                "application/pdf",
+                PDF.to_vec(),
+            ),
+        )
+        .part(
+            "files",
+            file("piezīmes.txt", "text/plain", text.clone().into_bytes()),
+        );
     let (s, t) = node.post_form(ticket, &citizen, form).await;
     assert_eq!(s, StatusCode::OK, "{t}");
-    assert!(t["assignee"].is_null(), "the requester's view of the ticket");
+    assert!(
+        t["assignee"].is_null(),
+        "the requester's view of the ticket"
+    );
 
-    let (s, messages) = node.get(&format!("/api/v1/tickets/{ticket}/messages"), &agent).await;
+    let (s, messages) = node
+        .get(&format!("/api/v1/tickets/{ticket}/messages"), &agent)
+        .await;
     assert_eq!(s, StatusCode::OK, "{messages}");
     let files = messages[0]["attachments"].as_array().unwrap().clone();
     assert_eq!(files.len(), 2, "{messages}");
@@ -120,14 +144,22 @@ async fn round_trip(app: &TestApp, objects: Objects) {
             let (s, h, bytes) = node.download(href, who).await;
             assert_eq!(s, StatusCode::OK);
             assert_eq!(bytes, want, "byte for byte");
-            assert!(header(&h, "content-disposition").starts_with("attachment; "), "{h:?}");
+            assert!(
+                header(&h, "content-disposition").starts_with("attachment; "),
+                "{h:?}"
+            );
             assert_eq!(header(&h, "x-content-type-options"), "nosniff");
-            assert!(header(&h, "content-security-policy").starts_with("sandbox"), "{h:?}");
+            assert!(
+                header(&h, "content-security-policy").starts_with("sandbox"),
+                "{h:?}"
+            );
         }
         let sha = f["sha256"].as_str().unwrap();
         assert_eq!(sha.len(), 64);
     }
-    let (_, h, _) = node.download(files[0]["href"].as_str().unwrap(), &agent).await;
+    let (_, h, _) = node
+        .download(files[0]["href"].as_str().unwrap(), &agent)
+        .await;
     assert_eq!(
         header(&h, "content-disposition"),
         "attachment; filename=\"izzi_a.pdf\"; filename*=UTF-8''izzi%C5%86a.pdf"
@@ -147,57 +179,111 @@ async fn round_trip(app: &TestApp, objects: Objects) {
         .part("files", file("skenējums.png", "image/png", PDF.to_vec()));
     let (s, _) = node.post_form(ticket, &agent, form).await;
     assert_eq!(s, StatusCode::OK);
-    let (_, all) = node.get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent).await;
+    let (_, all) = node
+        .get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent)
+        .await;
     let all = all.as_array().unwrap().clone();
     assert_eq!(all.len(), 4, "{all:?}");
     assert_eq!(all[2]["file_name"], "atskaite.pdf");
-    assert_eq!(all[2]["content_type"], "application/x-executable", "sniffed, not declared");
+    assert_eq!(
+        all[2]["content_type"], "application/x-executable",
+        "sniffed, not declared"
+    );
     assert_eq!(all[2]["declared_type"], "application/pdf");
-    let (_, h, _) = node.download(all[2]["href"].as_str().unwrap(), &agent).await;
+    let (_, h, _) = node
+        .download(all[2]["href"].as_str().unwrap(), &agent)
+        .await;
     assert_eq!(header(&h, "content-type"), "application/x-executable");
-    assert_eq!(all[3]["content_type"], "application/pdf", "the PNG that is a PDF");
+    assert_eq!(
+        all[3]["content_type"], "application/pdf",
+        "the PNG that is a PDF"
+    );
 
     let note_file = all[3]["href"].as_str().unwrap().to_string();
-    let (s, seen) = node.get(&format!("/api/v1/tickets/{ticket}/attachments"), &citizen).await;
+    let (s, seen) = node
+        .get(&format!("/api/v1/tickets/{ticket}/attachments"), &citizen)
+        .await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(seen.as_array().map(Vec::len), Some(3), "no note's file: {seen}");
+    assert_eq!(
+        seen.as_array().map(Vec::len),
+        Some(3),
+        "no note's file: {seen}"
+    );
     let (s, _, _) = node.download(&note_file, &citizen).await;
-    assert_eq!(s, StatusCode::NOT_FOUND, "a note's file is unknown to the requester");
-    let (_, msgs) = node.get(&format!("/api/v1/tickets/{ticket}/messages"), &citizen).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a note's file is unknown to the requester"
+    );
+    let (_, msgs) = node
+        .get(&format!("/api/v1/tickets/{ticket}/messages"), &citizen)
+        .await;
     assert!(!msgs.to_string().contains("skenējums"), "{msgs}");
 
     // Another institution's staff and strangers get nothing.
     let vid = Who::Staff(staff.vid.clone());
     let (s, _, _) = node.download(&note_file, &vid).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _) = node.get(&format!("/api/v1/tickets/{ticket}/attachments"), &vid).await;
+    let (s, _) = node
+        .get(&format!("/api/v1/tickets/{ticket}/attachments"), &vid)
+        .await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, _, _) = node.download(&note_file, &Who::Nobody).await;
     assert_eq!(s, StatusCode::UNAUTHORIZED);
-    let form = Form::new().text("body", "Svešs.").part("files", file("a.txt", "text/plain", b"x".to_vec()));
+    let form = Form::new()
+        .text("body", "Svešs.")
+        .part("files", file("a.txt", "text/plain", b"x".to_vec()));
     let (s, _) = node.post_form(ticket, &vid, form).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, p) = node.get(&format!("/api/v1/tickets/{ticket}/attachments/abc"), &agent).await;
-    assert_eq!((s, p["code"].as_str()), (StatusCode::BAD_REQUEST, Some("bad_request")));
+    let (s, p) = node
+        .get(&format!("/api/v1/tickets/{ticket}/attachments/abc"), &agent)
+        .await;
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_request"))
+    );
 
     // Limits: too many, too large; nothing of a refused message is recorded.
     let mut form = Form::new().text("body", "Daudz failu.");
     for i in 0..11 {
-        form = form.part("files", file(&format!("{i}.txt"), "text/plain", b"x".to_vec()));
+        form = form.part(
+            "files",
+            file(&format!("{i}.txt"), "text/plain", b"x".to_vec()),
+        );
     }
     let (s, p) = node.post_form(ticket, &agent, form).await;
-    assert_eq!((s, p["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")), "{p}");
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid")),
+        "{p}"
+    );
     assert_eq!(p["errors"][0]["field"], "files");
     let big = vec![b'a'; 10 * 1024 * 1024 + 1];
-    let form = Form::new().text("body", "Liels fails.").part("files", file("liels.txt", "text/plain", big));
+    let form = Form::new()
+        .text("body", "Liels fails.")
+        .part("files", file("liels.txt", "text/plain", big));
     let (s, p) = node.post_form(ticket, &agent, form).await;
-    assert_eq!((s, p["code"].as_str()), (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")), "{p}");
+    assert_eq!(
+        (s, p["code"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")),
+        "{p}"
+    );
     assert!(p["detail"].as_str().unwrap().contains("liels.txt"), "{p}");
     let form = Form::new().part("files", file("a.txt", "text/plain", b"x".to_vec()));
     let (s, p) = node.post_form(ticket, &agent, form).await;
-    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "a message needs words: {p}");
-    let (_, after) = node.get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent).await;
-    assert_eq!(after.as_array().map(Vec::len), Some(4), "refused messages leave no files");
+    assert_eq!(
+        s,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a message needs words: {p}"
+    );
+    let (_, after) = node
+        .get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent)
+        .await;
+    assert_eq!(
+        after.as_array().map(Vec::len),
+        Some(4),
+        "refused messages leave no files"
+    );
     // A form on a path that takes no files keeps the small body limit.
     let form = Form::new().part("files", file("a.txt", "text/plain", vec![b'a'; 300 * 1024]));
     let res = node
@@ -209,8 +295,12 @@ async fn round_trip(app: &TestApp, objects: Objects) {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
     // JSON messages work as before.
     let (s, _) = send(
-        node.req(Method::POST, &format!("/api/v1/tickets/{ticket}/messages"), &agent)
-            .json(&serde_json::json!({"body": "Bez pielikuma."})),
+        node.req(
+            Method::POST,
+            &format!("/api/v1/tickets/{ticket}/messages"),
+            &agent,
+        )
+        .json(&serde_json::json!({"body": "Bez pielikuma."})),
     )
     .await;
     assert_eq!(s, StatusCode::OK);
@@ -334,43 +424,73 @@ async fn mail_files(app: &TestApp) {
         .await
         .unwrap();
     let record = settled(first).await;
-    assert_eq!(record.status, InboundStatus::TicketCreated, "{:?}", record.reason);
+    assert_eq!(
+        record.status,
+        InboundStatus::TicketCreated,
+        "{:?}",
+        record.reason
+    );
     let ticket = record.ticket_id.unwrap();
     let agent = Who::Staff(staff.pmlp.clone());
-    let (s, files) = node.get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent).await;
+    let (s, files) = node
+        .get(&format!("/api/v1/tickets/{ticket}/attachments"), &agent)
+        .await;
     assert_eq!(s, StatusCode::OK, "{files}");
     let files = files.as_array().unwrap().clone();
     assert_eq!(files.len(), 2, "{files:?}");
-    assert_eq!(files[0]["file_name"], "izziņa nr 1.pdf", "RFC 2231 name decoded");
+    assert_eq!(
+        files[0]["file_name"], "izziņa nr 1.pdf",
+        "RFC 2231 name decoded"
+    );
     assert_eq!(files[0]["content_type"], "application/pdf");
     assert!(files[0]["message_id"].is_null(), "the request's own files");
     assert_eq!(files[1]["file_name"], "programma.doc");
     assert_eq!(files[1]["content_type"], "application/x-executable");
     assert_eq!(files[1]["declared_type"], "application/msword");
-    let (s, _, bytes) = node.download(files[0]["href"].as_str().unwrap(), &agent).await;
+    let (s, _, bytes) = node
+        .download(files[0]["href"].as_str().unwrap(), &agent)
+        .await;
     assert_eq!((s, bytes.as_slice()), (StatusCode::OK, PDF));
 
     // The requester's answer threads in, its file on the reply.
     let (_, t) = node.get(&format!("/api/v1/tickets/{ticket}"), &agent).await;
     let number = t["number"].as_str().unwrap().to_string();
-    let reply = mail_with_files("m2@example.lv", &format!("Re: [#{number}] Izziņa"), b"%PDF-1.4\notra\n");
+    let reply = mail_with_files(
+        "m2@example.lv",
+        &format!("Re: [#{number}] Izziņa"),
+        b"%PDF-1.4\notra\n",
+    );
     let reply = String::from_utf8(reply)
         .unwrap()
         .replace("Message-ID:", "In-Reply-To: <m1@example.lv>\r\nMessage-ID:")
         .into_bytes();
     let second = app.store.receive_mail(&arrival, &reply).await.unwrap();
     let record = settled(second).await;
-    assert_eq!(record.status, InboundStatus::Threaded, "{:?}", record.reason);
-    let (_, messages) = node.get(&format!("/api/v1/tickets/{ticket}/messages"), &agent).await;
+    assert_eq!(
+        record.status,
+        InboundStatus::Threaded,
+        "{:?}",
+        record.reason
+    );
+    let (_, messages) = node
+        .get(&format!("/api/v1/tickets/{ticket}/messages"), &agent)
+        .await;
     let last = messages.as_array().unwrap().last().unwrap().clone();
-    assert_eq!(last["attachments"].as_array().map(Vec::len), Some(2), "{last}");
+    assert_eq!(
+        last["attachments"].as_array().map(Vec::len),
+        Some(2),
+        "{last}"
+    );
     assert_eq!(last["attachments"][0]["size"], b"%PDF-1.4\notra\n".len());
 
     // The staff's reply with a file reaches the requester's mailbox with the file.
     let dispatcher = channels.spawn_dispatcher(std::time::Duration::from_millis(50));
     let form = Form::new()
         .text("body", "Paldies, izziņa saņemta. Pielikumā apstiprinājums.")
-        .part("files", file("apstiprinājums.pdf", "application/pdf", PDF.to_vec()));
+        .part(
+            "files",
+            file("apstiprinājums.pdf", "application/pdf", PDF.to_vec()),
+        );
     let (s, _) = node.post_form(ticket, &agent, form).await;
     assert_eq!(s, StatusCode::OK);
     let mut mailed = None;
@@ -389,7 +509,12 @@ async fn mail_files(app: &TestApp) {
         .await
         .unwrap();
     let parsed = atbalsts_mail::parse(&raw).unwrap();
-    assert_eq!(parsed.attachments.len(), 1, "{}", String::from_utf8_lossy(&raw));
+    assert_eq!(
+        parsed.attachments.len(),
+        1,
+        "{}",
+        String::from_utf8_lossy(&raw)
+    );
     assert_eq!(
         parsed.attachments[0].filename.as_deref(),
         Some("apstiprinājums.pdf")
@@ -405,7 +530,15 @@ async fn mail_files(app: &TestApp) {
         .unwrap();
     let record = settled(third).await;
     assert_eq!(record.status, InboundStatus::Quarantined);
-    assert!(record.reason.as_deref().unwrap_or("").contains("izziņa nr 1.pdf"), "{:?}", record.reason);
+    assert!(
+        record
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("izziņa nr 1.pdf"),
+        "{:?}",
+        record.reason
+    );
     worker.stop().await;
 }
 on_every_backend!(mail_attachments_are_kept_with_the_ticket, mail_files);

@@ -21,7 +21,7 @@ fn fields(problem: &Value) -> Vec<&str> {
         .unwrap_or_default()
 }
 
-async fn pmlp_admin(app: &TestApp) -> String {
+pub(crate) async fn pmlp_admin(app: &TestApp) -> String {
     app.user(
         "admin@pmlp.lv",
         Role::Administrator,
@@ -32,7 +32,7 @@ async fn pmlp_admin(app: &TestApp) -> String {
 }
 
 /// A connector of PMLP: (its id, key, outbound secret).
-async fn connector(
+pub(crate) async fn connector(
     app: &TestApp,
     admin: &str,
     code: &str,
@@ -217,17 +217,21 @@ async fn conversations(app: &TestApp) {
         fields(&p),
         ["conversation_id", "sender.handle", "text", "language"]
     );
-    let (s, _) = send(
+    // A body has room for files (connector_files.rs), but not a text over its limit.
+    let (s, p) = send(
         app.req(
             Method::POST,
             "/api/v1/channels/facebook/messages",
             Some(&key),
         )
-        .header("content-type", "application/json")
-        .body(format!("{{\"text\": \"{}\"}}", "a".repeat(200_000))),
+        .json(&json!({
+            "conversation_id": "t1", "message_id": "long",
+            "sender": {"handle": "fb:1001"}, "text": "a".repeat(200_000)
+        })),
     )
     .await;
-    assert_eq!(s, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{p}");
+    assert_eq!(fields(&p), ["text"]);
 
     // A conversation of three messages is one ticket.
     let (s, first) = post_message(
@@ -500,7 +504,9 @@ async fn replies(app: &TestApp) {
         timeout: Duration::from_secs(5),
         max_attempts: 3,
         disable_after: 5,
-    });
+        allow_private_addresses: true,
+    })
+    .unwrap();
     let worker = atbalsts_store::jobs::Worker::spawn(
         app.store.clone(),
         channels.register(atbalsts_store::jobs::Handlers::new()),

@@ -75,7 +75,10 @@ async fn pages_scenario(app: &TestApp) {
     )
     .await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
-    assert!(html.contains("href=\"#files\""), "summary links the field: {html}");
+    assert!(
+        html.contains("href=\"#files\""),
+        "summary links the field: {html}"
+    );
     assert!(html.contains("lielāks par 10 MiB"), "{html}");
     assert!(html.contains("aria-invalid=\"true\""), "{html}");
     let (_, listed) = app.get("/api/v1/tickets", Some(&staff.pmlp)).await;
@@ -102,14 +105,25 @@ async fn pages_scenario(app: &TestApp) {
     let token = page.trim_start_matches("/t/").to_string();
     let (s, _, html) = citizen.get(app, &page).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains(">izziņa.pdf</a>") && html.contains("application/pdf"), "{html}");
+    assert!(
+        html.contains(">izziņa.pdf</a>") && html.contains("application/pdf"),
+        "{html}"
+    );
     let href = link(&html, &format!("/t/{token}/files/")).expect("a link to the file");
     let (s, _, bytes) = citizen.get(app, &href).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(bytes.as_bytes(), PDF);
-    assert!(citizen.header("content-disposition").starts_with("attachment; "));
+    assert!(
+        citizen
+            .header("content-disposition")
+            .starts_with("attachment; ")
+    );
     assert_eq!(citizen.header("x-content-type-options"), "nosniff");
-    assert!(citizen.header("content-security-policy").starts_with("sandbox"));
+    assert!(
+        citizen
+            .header("content-security-policy")
+            .starts_with("sandbox")
+    );
     assert_eq!(citizen.header("cache-control"), "no-store");
 
     // The requester's reply with a file.
@@ -131,8 +145,13 @@ async fn pages_scenario(app: &TestApp) {
     let ticket_page = format!("/staff/tickets/{id}");
     let (s, _, html) = agent.get(app, &ticket_page).await;
     assert_eq!(s, StatusCode::OK);
-    assert!(html.contains(">izziņa.pdf</a>") && html.contains(">otrs.txt</a>"), "{html}");
-    assert!(html.contains("<label for=\"reply-files\">") && html.contains("<label for=\"note-files\">"));
+    assert!(
+        html.contains(">izziņa.pdf</a>") && html.contains(">otrs.txt</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<label for=\"reply-files\">") && html.contains("<label for=\"note-files\">")
+    );
     let staff_csrf = hidden(&html, "csrf");
     let (s, _, html) = post_form(
         app,
