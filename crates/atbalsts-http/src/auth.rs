@@ -109,3 +109,19 @@ pub fn system_administrator<'a>(actor: &'a Actor, what: &str) -> Result<&'a Staf
         .into())
     }
 }
+
+/// An administrator (of an institution, or of the system) behind a request
+/// that manages what sends an institution's data out (webhooks, connectors):
+/// as [`staff_only`], then 403 (`admin.only`) for anyone else. Which
+/// institution's records they may touch is decided per record.
+pub fn administrator<'a>(actor: &'a Actor, what: &str) -> Result<&'a StaffActor, ApiError> {
+    let staff = staff_only(actor, what)?;
+    if atbalsts_domain::admin::is_administrator(staff) {
+        Ok(staff)
+    } else {
+        Err(
+            DomainError::forbidden(Code::AdminOnly, format!("only administrators can {what}"))
+                .into(),
+        )
+    }
+}

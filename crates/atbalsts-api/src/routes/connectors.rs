@@ -10,10 +10,9 @@ use crate::extract::{Json, Query, TicketId};
 use crate::routes::webhooks::DeliveriesQuery;
 use atbalsts_domain::admin::{self, authorize_webhooks};
 use atbalsts_domain::connector::{self, RawInbound};
-use atbalsts_domain::refusal::Code;
 use atbalsts_domain::validate::{self, Errors};
 use atbalsts_domain::webhook;
-use atbalsts_domain::{Channel, DomainError, StaffActor};
+use atbalsts_domain::{Channel, StaffActor};
 use atbalsts_store::connectors::outbound::ConnectorDelivery;
 use atbalsts_store::connectors::{Connector, NewConnector};
 use axum::extract::State;
@@ -23,12 +22,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 fn administrator(actor: &atbalsts_domain::Actor) -> ApiResult<&StaffActor> {
-    let staff = auth::staff_only(actor, "manage connectors")?;
-    if admin::is_administrator(staff) {
-        Ok(staff)
-    } else {
-        Err(DomainError::forbidden(Code::AdminOnly, "only administrators manage connectors").into())
-    }
+    auth::administrator(actor, "manage connectors")
 }
 
 /// The connector `id`, when the caller administers its institution (the

@@ -6,11 +6,10 @@ use crate::AppState;
 use crate::auth::{self, Auth};
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{Json, Query};
+use atbalsts_domain::StaffActor;
 use atbalsts_domain::admin::{self, authorize_webhooks};
-use atbalsts_domain::refusal::Code;
 use atbalsts_domain::validate::Errors;
 use atbalsts_domain::webhook::{self, EventKind};
-use atbalsts_domain::{DomainError, StaffActor};
 use atbalsts_store::webhooks::{Delivery, NewWebhook, Webhook};
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -43,12 +42,7 @@ impl<S: Send + Sync> FromRequestParts<S> for HookId {
 
 /// Administrators only: anyone else learns nothing of the webhooks.
 fn administrator(actor: &atbalsts_domain::Actor) -> ApiResult<&StaffActor> {
-    let staff = auth::staff_only(actor, "manage webhooks")?;
-    if admin::is_administrator(staff) {
-        Ok(staff)
-    } else {
-        Err(DomainError::forbidden(Code::AdminOnly, "only administrators manage webhooks").into())
-    }
+    auth::administrator(actor, "manage webhooks")
 }
 
 /// The subscription `id`, when the caller administers its institution.
