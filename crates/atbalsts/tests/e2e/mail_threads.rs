@@ -1,6 +1,7 @@
 //! One case history across channels: a ticket opened on the portal takes the
 //! requester's e-mail answer, and each message records the channel it came on.
 
+use crate::browser::{Browser, sign_in};
 use crate::harness::{TestApp, new_ticket};
 use crate::on_every_backend;
 use atbalsts_store::mail::inbound::{Arrival, InboundStatus};
@@ -127,6 +128,30 @@ async fn portal_ticket_answered_by_mail(app: &TestApp) {
         .get(&format!("/api/v1/tickets/{id}"), Some(&staff.pmlp))
         .await;
     assert_eq!((s, &ticket["channel"]), (StatusCode::OK, &json!("portal")));
+
+    // The workspace's thread says which channel each of the person's messages came on.
+    app.store
+        .set_password("ilze@pmlp.lv", "pareiza parole 2026")
+        .await
+        .unwrap();
+    let mut b = Browser::new();
+    sign_in(app, &mut b, "ilze@pmlp.lv", "pareiza parole 2026", "/staff").await;
+    let (s, _, html) = b.get(app, &format!("/staff/tickets/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let metas: Vec<&str> = html
+        .split("<p class=\"meta\">")
+        .skip(1)
+        .map(|m| m.split("</p>").next().unwrap_or_default())
+        .collect();
+    assert_eq!(metas.len(), 4, "{html}");
+    assert!(metas[0].ends_with(" · portālā"), "{}", metas[0]);
+    assert!(metas[1].ends_with(" · e-pastā"), "{}", metas[1]);
+    assert!(metas[2].ends_with(" · portālā"), "{}", metas[2]);
+    assert!(
+        metas[3].ends_with("</time>"),
+        "a reply of staff names no channel: {}",
+        metas[3]
+    );
 }
 on_every_backend!(
     a_portal_ticket_takes_an_email_answer_on_its_channel,
