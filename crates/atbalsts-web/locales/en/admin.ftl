@@ -9,6 +9,7 @@ admin-groups = Support groups
 admin-import = Import registers
 admin-email = E-mail address
 admin-name = Full name
+admin-title = Name
 admin-role = Role
 admin-scopes = Institutions and services
 admin-state = State

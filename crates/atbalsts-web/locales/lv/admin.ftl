@@ -9,6 +9,7 @@ admin-groups = Atbalsta grupas
 admin-import = Importēt reģistrus
 admin-email = E-pasta adrese
 admin-name = Vārds, uzvārds
+admin-title = Nosaukums
 admin-role = Loma
 admin-scopes = Iestādes un pakalpojumi
 admin-state = Stāvoklis

@@ -100,7 +100,7 @@ pub async fn list(
             intro: k("admin-connectors-intro"),
             rows,
             h: [
-                "admin-name",
+                "admin-title",
                 "admin-connector-code",
                 "admin-connector-channel",
                 "admin-institution",

@@ -170,7 +170,7 @@ pub async fn overview(
             .collect(),
             g: [
                 "admin-group-code",
-                "admin-name",
+                "admin-title",
                 "admin-institution",
                 "col-level",
                 "admin-members",
