@@ -168,9 +168,29 @@ const CHIT_CHAT: &[&str] = &[
     "all",
 ];
 
+/// What the decision saw, for measuring and fitting it away from the
+/// server (`atbalsts assistant signals`, `scripts/assistant-cv`).
+#[derive(Debug, Clone, Default)]
+pub struct Signals {
+    pub lang: Option<Lang>,
+    pub topic_words: usize,
+    pub known_words: usize,
+    /// The articles considered, best first.
+    pub articles: Vec<Hit>,
+    /// The register services most like the question, best first, each with
+    /// whether any article serves it.
+    pub services: Vec<(Hit, bool)>,
+}
+
 impl KbIndex {
     /// Answer a question, or say why not.
     pub fn ask(&self, q: &Question) -> Result<Reply> {
+        self.ask_measured(q).map(|(reply, _)| reply)
+    }
+
+    /// [`KbIndex::ask`] with the signals its decision was made on.
+    pub fn ask_measured(&self, q: &Question) -> Result<(Reply, Signals)> {
+        let mut signals = Signals::default();
         let lang = match (detect_language(q.text), q.lang) {
             (Some(detected), None) => detected,
             (Some(detected), Some(chosen)) if detected != chosen && strongly(q.text, detected) => {
@@ -179,6 +199,7 @@ impl KbIndex {
             (_, Some(chosen)) => chosen,
             (None, None) => Lang::Lv,
         };
+        signals.lang = Some(lang);
         let reply = |verdict: Verdict, results: Vec<Hit>, service: Option<String>| {
             let answer = matches!(verdict, Verdict::Answered | Verdict::Clarify);
             let text = match verdict {
@@ -221,10 +242,10 @@ impl KbIndex {
             }
         };
         if word_spans(q.text).next().is_none() {
-            return Ok(reply(Verdict::Empty, Vec::new(), None));
+            return Ok((reply(Verdict::Empty, Vec::new(), None), signals));
         }
         if only_filler(q.text) {
-            return Ok(reply(Verdict::ChitChat, Vec::new(), None));
+            return Ok((reply(Verdict::ChitChat, Vec::new(), None), signals));
         }
         let mut request = SearchRequest {
             text: q.text,
@@ -247,6 +268,16 @@ impl KbIndex {
             .hits
             .into_iter()
             .partition(|h| h.kind == DocKind::Article);
+        signals.topic_words = found.topic_words;
+        signals.known_words = found.known_words;
+        signals.articles = articles.clone();
+        for s in &services {
+            let served = match s.services.first() {
+                Some(code) => self.has_article_for(code)?,
+                None => true,
+            };
+            signals.services.push((s.clone(), served));
+        }
         let best_service = services.first();
         let Some(top) = articles.first() else {
             let service = best_service.and_then(|s| s.services.first().cloned());
@@ -255,24 +286,23 @@ impl KbIndex {
             } else {
                 Verdict::NotSure
             };
-            return Ok(reply(verdict, Vec::new(), service));
+            return Ok((reply(verdict, Vec::new(), service), signals));
         };
         let service = top.services.first().cloned();
         // The register service the question is most like, or one it names,
         // has no article: the knowledge base does not cover the question.
-        let uncovered = services
-            .first()
-            .into_iter()
-            .chain(services.iter().filter(|s| s.title_match >= SERVICE_NAMED));
-        for s in uncovered {
-            if let Some(code) = s.services.first()
-                && !self.has_article_for(code)?
-            {
-                return Ok(reply(Verdict::NoArticle, articles, Some(code.clone())));
-            }
+        let uncovered = signals
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(i, (s, _))| *i == 0 || s.title_match >= SERVICE_NAMED)
+            .find(|(_, (_, served))| !served)
+            .and_then(|(_, (s, _))| s.services.first().cloned());
+        if let Some(code) = uncovered {
+            return Ok((reply(Verdict::NoArticle, articles, Some(code)), signals));
         }
         if top.bm25 < MIN_SCORE || top.coverage < MIN_COVERAGE && top.bm25 < SURE_SCORE {
-            return Ok(reply(Verdict::NotSure, articles, service));
+            return Ok((reply(Verdict::NotSure, articles, service), signals));
         }
         let close = articles
             .get(1)
@@ -282,7 +312,7 @@ impl KbIndex {
         } else {
             Verdict::Answered
         };
-        Ok(reply(verdict, articles, service))
+        Ok((reply(verdict, articles, service), signals))
     }
 }
 

@@ -12,7 +12,7 @@ pub mod lexicon;
 pub mod query;
 pub mod tokenizer;
 
-pub use assistant::{Question, Reply, Verdict};
+pub use assistant::{Question, Reply, Signals, Verdict};
 pub use index::{DocKind, IndexDoc, KbIndex, SearchError, plan_sync};
 pub use query::{Hit, SearchRequest, SearchResult};
 

@@ -1,5 +1,6 @@
 //! `atbalsts`: the support desk's one binary.
 
+mod assistant_cli;
 mod demo;
 mod demo_channels;
 mod demo_mail;
@@ -85,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         what: MailCommand,
     },
+    /// Measure the virtual assistant (see scripts/assistant-cv).
+    Assistant {
+        #[command(subcommand)]
+        what: AssistantCommand,
+    },
     /// Rebuild this node's search index from the database (stop the server first).
     Reindex {
         #[command(flatten)]
@@ -118,6 +124,17 @@ enum MailCommand {
         /// The envelope sender (empty or <> for the null sender).
         #[arg(long, value_name = "ADDR")]
         sender: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum AssistantCommand {
+    /// For each question of a JSON-lines set ({"id", "q", "lang", …}), print the line
+    /// again with the assistant's answer, results and decision signals (index in memory).
+    Signals {
+        questions: PathBuf,
         #[command(flatten)]
         storage: StorageArgs,
     },
@@ -379,6 +396,12 @@ async fn main() -> anyhow::Result<()> {
                 |_| {},
             )
             .await
+        }
+        Command::Assistant {
+            what: AssistantCommand::Signals { questions, storage },
+        } => {
+            let store = open(&settings, &storage).await?;
+            assistant_cli::signals(store, &questions).await
         }
         Command::Reindex { storage } => {
             let store = open(&settings, &storage).await?;
