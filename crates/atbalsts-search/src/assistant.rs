@@ -185,11 +185,24 @@ pub struct Signals {
 impl KbIndex {
     /// Answer a question, or say why not.
     pub fn ask(&self, q: &Question) -> Result<Reply> {
-        self.ask_measured(q).map(|(reply, _)| reply)
+        self.decide(q, false).map(|(reply, _)| reply)
     }
 
-    /// [`KbIndex::ask`] with the signals its decision was made on.
+    /// [`KbIndex::ask`] with the signals its decision was made on (every
+    /// service's article looked up, so slower: for measuring, not serving).
     pub fn ask_measured(&self, q: &Question) -> Result<(Reply, Signals)> {
+        self.decide(q, true)
+    }
+
+    /// Whether an article serves the register service `s` (one without a code: yes).
+    fn serves(&self, s: &Hit) -> Result<bool> {
+        match s.services.first() {
+            Some(code) => self.has_article_for(code),
+            None => Ok(true),
+        }
+    }
+
+    fn decide(&self, q: &Question, measure: bool) -> Result<(Reply, Signals)> {
         let mut signals = Signals::default();
         let lang = match (detect_language(q.text), q.lang) {
             (Some(detected), None) => detected,
@@ -270,13 +283,11 @@ impl KbIndex {
             .partition(|h| h.kind == DocKind::Article);
         signals.topic_words = found.topic_words;
         signals.known_words = found.known_words;
-        signals.articles = articles.clone();
-        for s in &services {
-            let served = match s.services.first() {
-                Some(code) => self.has_article_for(code)?,
-                None => true,
-            };
-            signals.services.push((s.clone(), served));
+        if measure {
+            signals.articles = articles.clone();
+            for s in &services {
+                signals.services.push((s.clone(), self.serves(s)?));
+            }
         }
         let best_service = services.first();
         let Some(top) = articles.first() else {
@@ -291,13 +302,20 @@ impl KbIndex {
         let service = top.services.first().cloned();
         // The register service the question is most like, or one it names,
         // has no article: the knowledge base does not cover the question.
-        let uncovered = signals
-            .services
-            .iter()
-            .enumerate()
-            .filter(|(i, (s, _))| *i == 0 || s.title_match >= SERVICE_NAMED)
-            .find(|(_, (_, served))| !served)
-            .and_then(|(_, (s, _))| s.services.first().cloned());
+        let mut uncovered = None;
+        for (i, s) in services.iter().enumerate() {
+            if i > 0 && s.title_match < SERVICE_NAMED {
+                continue;
+            }
+            let served = match signals.services.get(i) {
+                Some((_, served)) => *served,
+                None => self.serves(s)?,
+            };
+            if !served {
+                uncovered = s.services.first().cloned();
+                break;
+            }
+        }
         if let Some(code) = uncovered {
             return Ok((reply(Verdict::NoArticle, articles, Some(code)), signals));
         }
