@@ -67,6 +67,37 @@ def scores(items, c):
     }
 
 
+def report_by_style(decided):
+    """Top-1, top-3 and abstaining per style over the out-of-fold decisions. Abstain-F1
+    needs both kinds of question: a style's is over its questions together with every
+    out-of-scope one (what its abstentions cost against what the out-of-scope catch)."""
+    out_group = [(q, a) for q, a in decided if not q["expected"]]
+
+    def line(name, group):
+        scored = group + [x for x in out_group if x not in group] if name != "(all)" else group
+        ins = [q for q, _ in group if q["expected"]]
+        n = len(ins)
+        top1 = sum(1 for q in ins if q["results"][:1] and q["results"][0] in q["expected"])
+        top3 = sum(1 for q in ins if set(q["results"][:3]) & set(q["expected"]))
+        tp = sum(1 for q, a in scored if a and not q["expected"])
+        fp = sum(1 for q, a in scored if a and q["expected"])
+        out = sum(1 for q, _ in scored if not q["expected"])
+        p = tp / (tp + fp) if tp + fp else 0.0
+        r = tp / out if out else 0.0
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        cell = lambda v, d: f"{v / d:>8.3f}" if d else f"{'-':>8}"
+        f1_cell = f"{f1:>8.3f}" if out else f"{'-':>8}"
+        abst = sum(1 for _, a in group if a)
+        print(f"{name:<16} {len(group):>4} {cell(top1, n)} {cell(top3, n)} {abst / len(group):>8.3f} {f1_cell}")
+
+    print("out of fold        n     top1     top3  abstain abst-F1")
+    for style in sorted({q.get("style", "") for q, _ in decided}):
+        line(style, [(q, a) for q, a in decided if q.get("style", "") == style])
+    for lang in sorted({q.get("lang", "") for q, _ in decided}):
+        line(f"lang {lang}", [(q, a) for q, a in decided if q.get("lang", "") == lang])
+    line("(all)", decided)
+
+
 def objective(m):
     # Both halves of the job: abstain on what the knowledge base does not cover,
     # answer correctly what it does.
@@ -106,16 +137,20 @@ def main():
     parts = folds(items, args.folds, args.seed)
     keys = ["top1", "top3", "abstain_p", "abstain_r", "abstain_f1", "e2e"]
     chosen_rows, shipped_rows = [], []
+    # Each question with the decision of the constants chosen without its fold.
+    out_of_fold = []
     print(f"{len(items)} questions, {args.folds} folds (seed {args.seed}), {len(grid)} candidate settings")
     print(f"{'fold':>4} {'n':>4}  {'chosen (min_score, min_cov, sure, service_named)':<44} "
           + " ".join(f"{k:>10}" for k in keys))
     for i, test in enumerate(parts):
         train = [q for j, p in enumerate(parts) if j != i for q in p]
         best = max(grid, key=lambda c: (objective(scores(train, c)), c == SHIPPED))
+        out_of_fold.extend((q, abstains(q, best)) for q in test)
         m = scores(test, best)
         chosen_rows.append(m)
         shipped_rows.append(scores(test, SHIPPED))
         print(f"{i + 1:>4} {len(test):>4}  {str(best):<44} " + " ".join(f"{m[k]:>10.3f}" for k in keys))
+    report_by_style(out_of_fold)
     for name, rows in (("cross-validated", chosen_rows), ("shipped constants", shipped_rows)):
         cells = []
         for k in keys:
