@@ -40,6 +40,9 @@ pub struct AssistantReply {
     pub verdict: String,
     /// The service the question seems to be about (a hand-off goes there).
     pub service: Option<String>,
+    /// `semantic` when the embedding model is loaded and the knowledge base
+    /// embedded, else `lexical`.
+    pub mode: String,
 }
 
 /// A conversation id in a path; one that cannot exist is simply not found.
@@ -129,6 +132,7 @@ pub async fn answer(
         verdict: reply.verdict.as_str().to_string(),
         handoff_offered: reply.handoff_offered,
         service: reply.service,
+        mode: s.search.index.mode().0.as_str().to_string(),
         reply: reply.reply,
         results: reply
             .results

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod notices;
 pub mod search;
 mod token_cache;
+pub mod vectors;
 
 use atbalsts_store::Store;
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ pub struct HttpConfig {
     pub assistant_questions_per_minute: u32,
     /// Where this node keeps its search index; `None`: in memory, rebuilt at start.
     pub search_index_dir: Option<PathBuf>,
+    /// The sentence-embedding engine for the assistant's semantic signal;
+    /// none: the assistant answers from the lexical signals alone.
+    pub embedder: Option<std::sync::Arc<dyn atbalsts_search::semantic::Embed>>,
     /// How often the index looks for changes made on other nodes.
     pub search_poll: Duration,
     /// Institution that takes assistant hand-overs no service routes (the central help desk).
@@ -57,6 +61,7 @@ impl Default for HttpConfig {
             public_creates_per_minute: 30,
             assistant_questions_per_minute: 300,
             search_index_dir: None,
+            embedder: None,
             search_poll: Duration::from_secs(5),
             handoff_institution: None,
             secure_cookies: true,

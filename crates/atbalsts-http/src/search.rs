@@ -177,6 +177,41 @@ impl SearchService {
         Ok(report)
     }
 
+    /// Embed the knowledge base in the background and then answer with the
+    /// semantic signal too; until it is done (or if it fails) the assistant
+    /// stays lexical. Vectors are kept beside an on-disk index, so a restart
+    /// embeds only what changed.
+    pub fn enable_semantic(
+        self: &Arc<Self>,
+        embed: Arc<dyn atbalsts_search::semantic::Embed>,
+        index_dir: Option<&Path>,
+    ) -> tokio::task::JoinHandle<()> {
+        let embed: Arc<dyn atbalsts_search::semantic::Embed> = match index_dir {
+            Some(dir) => Arc::new(crate::vectors::CachedEmbed::new(
+                embed,
+                &dir.with_file_name("vectors"),
+            )),
+            None => embed,
+        };
+        let this = Arc::clone(self);
+        tokio::task::spawn_blocking(move || {
+            let model = embed.model().to_string();
+            let started = std::time::Instant::now();
+            match this.index.enable_semantic(embed) {
+                Ok(n) => tracing::info!(
+                    model,
+                    documents = n,
+                    seconds = started.elapsed().as_secs_f32(),
+                    "the assistant answers in semantic mode"
+                ),
+                Err(e) => tracing::warn!(
+                    error = %e,
+                    "embedding the knowledge base failed; the assistant stays lexical"
+                ),
+            }
+        })
+    }
+
     /// Articles for a query, on a blocking thread (ranking is CPU work). Gap
     /// counting stays with the caller, which knows where the query came from.
     pub async fn articles(

@@ -4,22 +4,21 @@
 
 use crate::Lang;
 use crate::analyze::word_spans;
+use crate::confidence::{FEATURES, LEXICAL_FEATURES};
+use crate::fusion::{Candidate, Inputs, features, fuse, hits_in_order};
 use crate::index::{DocKind, KbIndex, Result};
+use crate::index_semantic::Mode;
 use crate::lexicon::is_filler;
 use crate::query::{Hit, SearchRequest};
 use atbalsts_domain::validate::fold;
 
-/// An article answers when it scores at least `MIN_SCORE` and either covers
-/// `MIN_COVERAGE` of the question's topic words (weighed by rarity) or
-/// scores `SURE_SCORE` (long questions cover little of themselves).
-const MIN_SCORE: f32 = 8.0;
-const MIN_COVERAGE: f32 = 0.5;
-const SURE_SCORE: f32 = 30.0;
 /// A register service without any article whose name the question repeats
 /// at least this much is a question the knowledge base does not cover.
 const SERVICE_NAMED: f32 = 0.75;
 /// Two answers within this ratio of scores are "close": ask which one.
 const CLOSE: f32 = 0.92;
+/// With the semantic side: two answers whose fused scores differ by less.
+const CLOSE_FUSED: f32 = 0.01;
 /// A follow-up this short (topic words) is read with the previous question.
 const FOLLOW_UP_WORDS: usize = 2;
 /// Articles returned with a reply.
@@ -180,6 +179,13 @@ pub struct Signals {
     /// The register services most like the question, best first, each with
     /// whether any article serves it.
     pub services: Vec<(Hit, bool)>,
+    /// The signals the decision read (`confidence::FEATURES`; the semantic
+    /// ones are 0 in lexical mode), and what the model made of them.
+    pub features: Vec<f32>,
+    pub out_of_scope: f32,
+    pub mode: Option<Mode>,
+    /// With the semantic side: the article groups in the fused order.
+    pub candidates: Vec<Candidate>,
 }
 
 impl KbIndex {
@@ -277,6 +283,7 @@ impl KbIndex {
             request.context = Some(previous);
             found = self.search(&request)?;
         }
+        let used_context = request.context.is_some();
         let (articles, services): (Vec<Hit>, Vec<Hit>) = found
             .hits
             .into_iter()
@@ -289,17 +296,6 @@ impl KbIndex {
                 signals.services.push((s.clone(), self.serves(s)?));
             }
         }
-        let best_service = services.first();
-        let Some(top) = articles.first() else {
-            let service = best_service.and_then(|s| s.services.first().cloned());
-            let verdict = if service.is_some() {
-                Verdict::NoArticle
-            } else {
-                Verdict::NotSure
-            };
-            return Ok((reply(verdict, Vec::new(), service), signals));
-        };
-        let service = top.services.first().cloned();
         // The register service the question is most like, or one it names,
         // has no article: the knowledge base does not cover the question.
         let mut uncovered = None;
@@ -316,21 +312,87 @@ impl KbIndex {
                 break;
             }
         }
-        if let Some(code) = uncovered {
-            return Ok((reply(Verdict::NoArticle, articles, Some(code)), signals));
-        }
-        if top.bm25 < MIN_SCORE || top.coverage < MIN_COVERAGE && top.bm25 < SURE_SCORE {
-            return Ok((reply(Verdict::NotSure, articles, service), signals));
-        }
-        let close = articles
+        let view = match (used_context, q.previous) {
+            (true, Some(previous)) => {
+                self.semantic_view(&format!("{previous} {}", q.text), q.staff)?
+            }
+            _ => self.semantic_view(q.text, q.staff)?,
+        };
+        let ranked = view
+            .as_ref()
+            .map(|v| fuse(&articles, v, lang, self.models.fusion))
+            .unwrap_or_default();
+        let features = features(&Inputs {
+            articles: &articles,
+            topic_words: found.topic_words,
+            known_words: found.known_words,
+            lang,
+            unserved_named: uncovered.is_some(),
+            semantic: view.as_ref().map(|v| (v, ranked.as_slice())),
+        });
+        let (model, read) = match view {
+            Some(_) => (&self.models.semantic, FEATURES.len()),
+            None => (&self.models.lexical, LEXICAL_FEATURES),
+        };
+        let out_of_scope = model.out_of_scope(&features[..read]);
+        let unsure = out_of_scope >= model.threshold;
+        let lexical_close = articles
             .get(1)
-            .is_some_and(|second| second.score >= top.score * CLOSE);
+            .zip(articles.first())
+            .is_some_and(|(second, top)| second.score >= top.score * CLOSE);
+        let close = match view {
+            Some(_) => ranked
+                .get(1)
+                .zip(ranked.first())
+                .is_some_and(|(second, top)| second.fused >= top.fused - CLOSE_FUSED),
+            None => lexical_close,
+        };
+        if measure {
+            signals.mode = Some(if view.is_some() {
+                Mode::Semantic
+            } else {
+                Mode::Lexical
+            });
+            signals.features = features;
+            signals.out_of_scope = out_of_scope;
+            signals.candidates = ranked.clone();
+        }
+        let results = match view {
+            Some(_) => hits_in_order(self, articles, &ranked, RESULTS),
+            None => articles,
+        };
+        // A service the question is about that no article answers: the one
+        // it names, or the closest by meaning when that is closer than any
+        // article and than any topic beyond the knowledge base.
+        let unserved = uncovered.or_else(|| {
+            let v = view.as_ref()?;
+            let (code, s) = v.unserved.as_ref()?;
+            let best = ranked.iter().map(|c| c.sem).fold(-1.0f32, f32::max);
+            (*s > best && *s >= v.beyond).then(|| code.clone())
+        });
+        let Some(top) = results.first() else {
+            let service =
+                unserved.or_else(|| services.first().and_then(|s| s.services.first().cloned()));
+            let verdict = if service.is_some() {
+                Verdict::NoArticle
+            } else {
+                Verdict::NotSure
+            };
+            return Ok((reply(verdict, Vec::new(), service), signals));
+        };
+        let service = top.services.first().cloned();
+        if unsure {
+            return Ok(match unserved {
+                Some(code) => (reply(Verdict::NoArticle, results, Some(code)), signals),
+                None => (reply(Verdict::NotSure, results, service), signals),
+            });
+        }
         let verdict = if close {
             Verdict::Clarify
         } else {
             Verdict::Answered
         };
-        Ok((reply(verdict, articles, service), signals))
+        Ok((reply(verdict, results, service), signals))
     }
 }
 

@@ -22,6 +22,8 @@ pub enum SearchError {
     Directory(String),
     #[error("the search index lock is poisoned")]
     Poisoned,
+    #[error(transparent)]
+    Embed(#[from] crate::semantic::EmbedError),
 }
 
 pub type Result<T> = std::result::Result<T, SearchError>;
@@ -36,7 +38,7 @@ pub enum DocKind {
 }
 
 impl DocKind {
-    fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             DocKind::Article => "article",
             DocKind::Service => "service",
@@ -137,6 +139,13 @@ pub struct KbIndex {
     pub(crate) vocabulary: RwLock<Vocabulary>,
     pub(crate) lexicon: Lexicon,
     pub(crate) weights: crate::query::Weights,
+    /// The semantic side, once an embedding engine is given and the
+    /// documents are embedded (until then the assistant is lexical only).
+    pub(crate) semantic: RwLock<Option<crate::semantic::SemanticIndex>>,
+    pub(crate) embedder: std::sync::OnceLock<std::sync::Arc<dyn crate::semantic::Embed>>,
+    /// One writer of the semantic side at a time (enabling it, or an apply).
+    pub(crate) semantic_writer: Mutex<()>,
+    pub(crate) models: crate::confidence::Models,
 }
 
 /// Memory the writer may buffer before it flushes a segment.
@@ -190,6 +199,10 @@ impl KbIndex {
             vocabulary: RwLock::default(),
             lexicon: Lexicon::builtin(),
             weights: crate::query::Weights::default(),
+            semantic: RwLock::default(),
+            embedder: std::sync::OnceLock::new(),
+            semantic_writer: Mutex::new(()),
+            models: crate::confidence::Models::shipped(),
         };
         kb.refresh_derived()?;
         Ok(kb)
@@ -234,7 +247,8 @@ impl KbIndex {
             writer.commit()?;
         }
         self.reader.reload()?;
-        self.refresh_derived()
+        self.refresh_derived()?;
+        self.apply_semantic(docs, removed)
     }
 
     /// Replace everything with `docs`, calling `progress` after each one.
@@ -249,7 +263,8 @@ impl KbIndex {
             writer.commit()?;
         }
         self.reader.reload()?;
-        self.refresh_derived()
+        self.refresh_derived()?;
+        self.rebuild_semantic()
     }
 
     fn document(&self, d: &IndexDoc) -> TantivyDocument {

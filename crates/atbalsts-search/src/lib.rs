@@ -4,12 +4,16 @@
 
 pub mod analyze;
 pub mod assistant;
+pub mod confidence;
 pub mod docs;
+pub mod fusion;
 pub mod fuzzy;
 pub mod index;
+pub mod index_semantic;
 pub mod latvian;
 pub mod lexicon;
 pub mod query;
+pub mod semantic;
 pub mod tokenizer;
 
 pub use assistant::{Question, Reply, Signals, Verdict};

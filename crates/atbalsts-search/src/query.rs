@@ -607,7 +607,7 @@ fn window<'a>(text: &'a str, terms: &BTreeMap<String, f32>) -> &'a str {
     &text[from.min(to)..to]
 }
 
-fn tantivy_escape(s: &str) -> String {
+pub(crate) fn tantivy_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

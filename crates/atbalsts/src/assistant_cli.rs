@@ -5,11 +5,13 @@
 //! index is never touched.
 
 use anyhow::Context;
+use atbalsts_search::semantic::Embed;
 use atbalsts_search::{Hit, Lang, Question, Signals};
 use atbalsts_store::Store;
 use serde_json::{Value, json};
 use std::io::{BufRead, Write};
 use std::path::Path;
+use std::sync::Arc;
 
 fn hit(h: &Hit) -> Value {
     json!({
@@ -28,15 +30,31 @@ fn signals_json(s: &Signals) -> Value {
             "code": h.services.first(), "title_match": h.title_match,
             "score": h.score, "has_article": served,
         })).collect::<Vec<_>>(),
+        "mode": s.mode.map(|m| m.as_str()),
+        "features": s.features,
+        "out_of_scope": s.out_of_scope,
+        "candidates": s.candidates.iter().map(|c| json!({
+            "id": c.id, "group": c.group, "lex": c.lex, "sem": c.sem, "fused": c.fused,
+        })).collect::<Vec<_>>(),
     })
 }
 
 /// Read questions (`{"id", "q", "lang", …}` per line) from `questions`, write
 /// each line back with `signals`, `verdict`, `answer` and `results` added.
-pub async fn signals(store: Store, questions: &Path) -> anyhow::Result<()> {
+pub async fn signals(
+    store: Store,
+    questions: &Path,
+    embed: Option<Arc<dyn Embed>>,
+) -> anyhow::Result<()> {
     let search = atbalsts_http::search::SearchService::open(store.clone(), None)
         .await
         .context("building the search index in memory")?;
+    if let Some(embed) = embed {
+        let index = Arc::clone(&search);
+        tokio::task::spawn_blocking(move || index.index.enable_semantic(embed))
+            .await?
+            .context("embedding the knowledge base")?;
+    }
     let file = std::fs::File::open(questions)
         .with_context(|| format!("opening {}", questions.display()))?;
     let stdout = std::io::stdout();

@@ -45,6 +45,10 @@ pub async fn serve(
         .await
         .map_err(std::io::Error::other)?;
     let follower = search.follow(config.search_poll);
+    let semantic = config
+        .embedder
+        .clone()
+        .map(|embed| search.enable_semantic(embed, config.search_index_dir.as_deref()));
     let served = axum::serve(
         listener,
         app(store, search.clone(), config).into_make_service_with_connect_info::<SocketAddr>(),
@@ -52,6 +56,9 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     follower.abort();
+    if let Some(task) = semantic {
+        task.abort();
+    }
     if let Err(e) = search.flush_gaps().await {
         tracing::warn!(error = %e, "saving the last knowledge gaps failed");
     }

