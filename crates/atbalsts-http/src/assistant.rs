@@ -216,6 +216,20 @@ pub async fn hand_over(
             },
         )
         .await?;
+    // Answers that did not help (the person still asked for someone): what the
+    // knowledge base lacks, like the questions the assistant did not answer.
+    match s.store.assistant_turns(id).await {
+        Ok(turns) => {
+            for t in turns.iter().filter(|t| t.answered) {
+                let lang =
+                    atbalsts_search::assistant::detect_language(&t.question).unwrap_or(Lang::Lv);
+                s.search.note_gap(&t.question, lang.code(), "assistant");
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "reading a handed-over conversation for the gaps log failed")
+        }
+    }
     Ok(HandoffReply {
         number: created.ticket.number.clone(),
         ticket_id: created.ticket.id,

@@ -189,7 +189,7 @@ impl SearchService {
         let embed: Arc<dyn atbalsts_search::semantic::Embed> = match index_dir {
             Some(dir) => Arc::new(crate::vectors::CachedEmbed::new(
                 embed,
-                &dir.with_file_name("vectors"),
+                &dir.with_file_name(crate::vectors::VECTORS_DIR),
             )),
             None => embed,
         };

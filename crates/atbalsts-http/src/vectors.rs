@@ -9,6 +9,9 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The directory beside the search index that keeps the vectors.
+pub const VECTORS_DIR: &str = "vectors";
+
 pub struct CachedEmbed {
     inner: Arc<dyn Embed>,
     dir: PathBuf,

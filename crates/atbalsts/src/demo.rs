@@ -217,7 +217,10 @@ pub async fn fresh_store(
         // Only ever delete what the demo itself made.
         let foreign = std::fs::read_dir(&dir)?.filter_map(Result::ok).any(|e| {
             let name = e.file_name().to_string_lossy().into_owned();
-            !name.starts_with("atbalsts.db") && name != SEARCH_INDEX && name != "objects"
+            !name.starts_with("atbalsts.db")
+                && name != SEARCH_INDEX
+                && name != atbalsts_http::vectors::VECTORS_DIR
+                && name != "objects"
         });
         if foreign {
             bail!(

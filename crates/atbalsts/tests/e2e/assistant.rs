@@ -241,6 +241,8 @@ async fn assistant_scenario(app: &TestApp) {
     )
     .await;
     assert_eq!(v["lang"], "en");
+    // No sentence model in the tests' data directory: the reply says so.
+    assert_eq!(v["mode"], "lexical");
     assert_eq!(v["results"][0]["id"], "dzivesvietas-deklaresana-en");
     assert!(v["reply"].as_str().unwrap().contains("may help"), "{v}");
 
@@ -320,6 +322,14 @@ async fn assistant_scenario(app: &TestApp) {
     assert_eq!(ticket["channel"], "chat");
     assert_eq!(ticket["level"], 1);
     assert_eq!(ticket["service"], "PMLP-003");
+    // The answer did not help (a person was asked for): the question is a gap.
+    let (_, gaps) = app.get("/api/v1/kb/gaps", Some(&staff.pmlp)).await;
+    assert!(
+        gaps.as_array().unwrap().iter().any(|g| g["query"]
+            .as_str()
+            .is_some_and(|q| q.contains("pārcelšanās") || q.contains("parcelsanas"))),
+        "{gaps}"
+    );
     let description = ticket["description"].as_str().unwrap();
     assert!(
         description.contains("kā deklarēt dzīvesvietu pēc pārcelšanās"),
